@@ -1,0 +1,97 @@
+package dev.keyway.ollama;
+
+import java.time.Duration;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Per-call overrides of the client's timeouts. Unset values keep the client's settings.
+ *
+ * <pre>{@code
+ * client.chat(request, RequestOptions.builder().callTimeout(Duration.ofSeconds(30)).build());
+ * }</pre>
+ */
+public final class RequestOptions {
+  private static final RequestOptions NONE = new Builder().build();
+
+  private final @Nullable Duration connectTimeout;
+  private final @Nullable Duration readTimeout;
+  private final @Nullable Duration callTimeout;
+
+  private RequestOptions(Builder b) {
+    this.connectTimeout = b.connectTimeout;
+    this.readTimeout = b.readTimeout;
+    this.callTimeout = b.callTimeout;
+  }
+
+  /** No overrides. */
+  public static RequestOptions none() {
+    return NONE;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public @Nullable Duration connectTimeout() {
+    return connectTimeout;
+  }
+
+  public @Nullable Duration readTimeout() {
+    return readTimeout;
+  }
+
+  public @Nullable Duration callTimeout() {
+    return callTimeout;
+  }
+
+  /** Whether any value is set. */
+  public boolean hasOverrides() {
+    return connectTimeout != null || readTimeout != null || callTimeout != null;
+  }
+
+  @Override
+  public String toString() {
+    return "RequestOptions{connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout
+        + ", callTimeout=" + callTimeout + "}";
+  }
+
+  /** Builds {@link RequestOptions}. */
+  public static final class Builder {
+    private @Nullable Duration connectTimeout;
+    private @Nullable Duration readTimeout;
+    private @Nullable Duration callTimeout;
+
+    private Builder() {}
+
+    /** Time allowed to open the connection. */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = positive("connectTimeout", timeout);
+      return this;
+    }
+
+    /** Longest silence allowed between two reads, for example between two stream lines. */
+    public Builder readTimeout(Duration timeout) {
+      this.readTimeout = positive("readTimeout", timeout);
+      return this;
+    }
+
+    /** Limit on the whole call, from sending the request to the last byte of the answer. */
+    public Builder callTimeout(Duration timeout) {
+      this.callTimeout = positive("callTimeout", timeout);
+      return this;
+    }
+
+    public RequestOptions build() {
+      return new RequestOptions(this);
+    }
+  }
+
+  static Duration positive(String name, Duration value) {
+    Objects.requireNonNull(value, name);
+    if (value.isNegative() || value.isZero()) {
+      throw new IllegalArgumentException(name + " must be positive, was " + value);
+    }
+    return value;
+  }
+}

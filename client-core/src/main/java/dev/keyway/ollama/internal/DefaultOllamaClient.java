@@ -1,0 +1,388 @@
+package dev.keyway.ollama.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import dev.keyway.ollama.OllamaClient;
+import dev.keyway.ollama.OllamaException;
+import dev.keyway.ollama.OllamaStream;
+import dev.keyway.ollama.RequestOptions;
+import dev.keyway.ollama.StreamHandle;
+import dev.keyway.ollama.StreamHandler;
+import dev.keyway.ollama.model.ChatRequest;
+import dev.keyway.ollama.model.ChatResponse;
+import dev.keyway.ollama.model.GenerateRequest;
+import dev.keyway.ollama.model.GenerateResponse;
+import dev.keyway.ollama.model.ModelSummary;
+import io.github.resilience4j.retry.Retry;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import okhttp3.Call;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import org.jspecify.annotations.Nullable;
+
+/** The only {@link OllamaClient} implementation. */
+public final class DefaultOllamaClient implements OllamaClient {
+  private static final System.Logger LOG = System.getLogger("dev.keyway.ollama");
+  private static final MediaType JSON = MediaType.get("application/json");
+  private static final String NDJSON = "application/x-ndjson";
+  private static final String USER_AGENT = "keyway-ollama/" + Version.VERSION
+      + " (Java " + Runtime.version().feature() + ")";
+  private static final AtomicInteger THREADS = new AtomicInteger();
+
+  private final HttpUrl baseUrl;
+  private final OkHttpClient http;
+  private final boolean ownsPool;
+  private final Retry retry;
+  private final HttpErrors errors;
+  private final Redactor redactor;
+  private final Executor executor;
+  private final @Nullable ExecutorService ownedExecutor;
+  private final Set<AsyncStream<?>> running = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final ObjectWriter chatWriter = Json.MAPPER.writerFor(ChatRequest.class);
+  private final ObjectWriter generateWriter = Json.MAPPER.writerFor(GenerateRequest.class);
+
+  private DefaultOllamaClient(ClientConfig config) {
+    this.baseUrl = config.baseUrl();
+    this.redactor = new Redactor(config.credentialValue());
+    this.errors = new HttpErrors(config.credentialHeader(), redactor);
+    this.retry = RetryPolicy.create(config);
+    this.ownsPool = config.okHttpClient() == null;
+    this.http = buildHttp(config);
+    if (config.executor() != null) {
+      this.executor = config.executor();
+      this.ownedExecutor = null;
+    } else {
+      ThreadFactory threads = r -> {
+        Thread t = new Thread(r, "keyway-ollama-stream-" + THREADS.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+      };
+      this.ownedExecutor = Executors.newCachedThreadPool(threads);
+      this.executor = ownedExecutor;
+    }
+  }
+
+  public static OllamaClient create(ClientConfig config) {
+    checkTransportSecurity(config);
+    return new DefaultOllamaClient(config);
+  }
+
+  private static void checkTransportSecurity(ClientConfig config) {
+    HttpUrl url = config.baseUrl();
+    if (config.credentialHeader() == null || url.isHttps() || OllamaHost.isLoopback(url.host())) {
+      return;
+    }
+    if (config.requireHttps()) {
+      throw new IllegalArgumentException(
+          "Refusing to send the credential over plain http to " + url.host()
+              + " (requireHttps is on): use an https:// base URL.");
+    }
+    LOG.log(Level.WARNING,
+        "Keyway will send the credential over plain http to {0}; anyone on the network path can"
+            + " read it. Use an https:// base URL, or requireHttps(true) to refuse this.",
+        url.host());
+  }
+
+  private OkHttpClient buildHttp(ClientConfig config) {
+    OkHttpClient.Builder b =
+        config.okHttpClient() != null ? config.okHttpClient().newBuilder() : new OkHttpClient.Builder();
+    b.connectTimeout(config.connectTimeout())
+        .readTimeout(config.readTimeout())
+        .writeTimeout(config.readTimeout())
+        .callTimeout(config.callTimeout() == null ? Duration.ZERO : config.callTimeout())
+        // Redirects from https to http are refused: OkHttp then hands us the 3xx, reported as such.
+        .followSslRedirects(false)
+        .addNetworkInterceptor(chain -> chain.proceed(
+            chain.request().newBuilder().header("User-Agent", USER_AGENT).build()));
+    if (config.sslSocketFactory() != null && config.trustManager() != null) {
+      b.sslSocketFactory(config.sslSocketFactory(), config.trustManager());
+    }
+    if (config.credentialHeader() != null && config.credentialValue() != null) {
+      b.addNetworkInterceptor(new CredentialInterceptor(
+          baseUrl, config.credentialHeader(), config.credentialValue()));
+    }
+    if (config.okHttpClient() == null) {
+      // Async streams each hold a call open; OkHttp's default of 5 per host would queue them.
+      okhttp3.Dispatcher dispatcher = new okhttp3.Dispatcher();
+      dispatcher.setMaxRequests(Integer.MAX_VALUE);
+      dispatcher.setMaxRequestsPerHost(Integer.MAX_VALUE);
+      b.dispatcher(dispatcher);
+    }
+    return b.build();
+  }
+
+  @Override
+  public String baseUrl() {
+    return baseUrl.toString();
+  }
+
+  @Override
+  public ChatResponse chat(ChatRequest request, RequestOptions options) {
+    byte[] body = write(chatWriter, Objects.requireNonNull(request, "request"), false);
+    return unary(post("api/chat", body, false), options, ChatResponse.class);
+  }
+
+  @Override
+  public OllamaStream<ChatResponse> chatStream(ChatRequest request, RequestOptions options) {
+    return openChatStream(request, options, new Cancellation());
+  }
+
+  @Override
+  public StreamHandle<ChatResponse> chatStream(
+      ChatRequest request, RequestOptions options, StreamHandler<ChatResponse> handler) {
+    Objects.requireNonNull(request, "request");
+    return startAsync(c -> openChatStream(request, options, c), handler);
+  }
+
+  @Override
+  public GenerateResponse generate(GenerateRequest request, RequestOptions options) {
+    byte[] body = write(generateWriter, Objects.requireNonNull(request, "request"), false);
+    return unary(post("api/generate", body, false), options, GenerateResponse.class);
+  }
+
+  @Override
+  public OllamaStream<GenerateResponse> generateStream(GenerateRequest request, RequestOptions options) {
+    return openGenerateStream(request, options, new Cancellation());
+  }
+
+  @Override
+  public StreamHandle<GenerateResponse> generateStream(
+      GenerateRequest request, RequestOptions options, StreamHandler<GenerateResponse> handler) {
+    Objects.requireNonNull(request, "request");
+    return startAsync(c -> openGenerateStream(request, options, c), handler);
+  }
+
+  @Override
+  public List<ModelSummary> listModels() {
+    return unary(get("api/tags"), RequestOptions.none(), TagsResponse.class).models();
+  }
+
+  @Override
+  public String version() {
+    JsonNode node = unary(get("api/version"), RequestOptions.none(), JsonNode.class);
+    JsonNode version = node.get("version");
+    if (version == null || !version.isTextual()) {
+      throw new OllamaException("GET " + baseUrl + "api/version answered without a \"version\" field;"
+          + " is the base URL an Ollama server?");
+    }
+    return version.asText();
+  }
+
+  private OllamaStream<ChatResponse> openChatStream(
+      ChatRequest request, RequestOptions options, Cancellation cancellation) {
+    byte[] body = write(chatWriter, Objects.requireNonNull(request, "request"), true);
+    Request http = post("api/chat", body, true);
+    return stream(execute(http, options, cancellation), ChatResponse.class, new Accumulator.Chat());
+  }
+
+  private OllamaStream<GenerateResponse> openGenerateStream(
+      GenerateRequest request, RequestOptions options, Cancellation cancellation) {
+    byte[] body = write(generateWriter, Objects.requireNonNull(request, "request"), true);
+    Request http = post("api/generate", body, true);
+    return stream(execute(http, options, cancellation), GenerateResponse.class,
+        new Accumulator.Generate());
+  }
+
+  private <T> OllamaStream<T> stream(Exchange exchange, Class<T> type, Accumulator<T> accumulator) {
+    return new NdjsonStream<>(exchange.call(), exchange.response(), type, accumulator, errors, redactor);
+  }
+
+  private <T> StreamHandle<T> startAsync(
+      java.util.function.Function<Cancellation, OllamaStream<T>> open, StreamHandler<T> handler) {
+    Objects.requireNonNull(handler, "handler");
+    if (closed.get()) {
+      throw new IllegalStateException("OllamaClient is closed");
+    }
+    AsyncStream<T>[] self = new AsyncStream[1];
+    AsyncStream<T> async = new AsyncStream<>(open, handler, () -> running.remove(self[0]));
+    self[0] = async;
+    running.add(async);
+    executor.execute(async);
+    return async;
+  }
+
+  private <T> T unary(Request request, RequestOptions options, Class<T> type) {
+    try (Response response = execute(request, options, new Cancellation()).response()) {
+      ResponseBody body = response.body();
+      byte[] bytes;
+      try {
+        bytes = body.bytes();
+      } catch (IOException e) {
+        throw errors.fromIo(e, request, "while reading the answer");
+      }
+      return decodeUnary(request, response, bytes, type);
+    }
+  }
+
+  private <T> T decodeUnary(Request request, Response response, byte[] bytes, Class<T> type) {
+    try {
+      JsonNode node = Json.MAPPER.readTree(bytes);
+      if (node == null || !node.isObject()) {
+        throw new IOException("not a JSON object");
+      }
+      JsonNode error = node.get("error");
+      if (error != null && !error.isNull()) {
+        String text = redactor.redact(HttpErrors.cut(error.asText()));
+        throw new OllamaException("Server reported an error for " + HttpErrors.describe(request)
+            + " with status " + response.code() + ": " + text);
+      }
+      return type == JsonNode.class ? type.cast(node) : Json.MAPPER.treeToValue(node, type);
+    } catch (IOException e) {
+      String contentType = response.header("Content-Type", "no content type");
+      String excerpt = HttpErrors.serverMessage(new String(bytes, 0, Math.min(bytes.length, 2000),
+          java.nio.charset.StandardCharsets.UTF_8));
+      throw new OllamaException("Expected a JSON answer from " + HttpErrors.describe(request)
+          + " but got " + contentType + ": " + redactor.redact(excerpt)
+          + " — is the base URL an Ollama server (a proxy login page or a wrong path answers like"
+          + " this)?", e);
+    }
+  }
+
+  /**
+   * Executes with retries until a 2xx response arrives. Nothing is retried after this returns: the
+   * body is the caller's.
+   */
+  private Exchange execute(Request request, RequestOptions options, Cancellation cancellation) {
+    if (closed.get()) {
+      throw new IllegalStateException("OllamaClient is closed");
+    }
+    OkHttpClient client = forOptions(options);
+    Retry.Context<Object> context = retry.context();
+    while (true) {
+      if (cancellation.isCancelled()) {
+        throw new OllamaException("Call to " + HttpErrors.describe(request) + " was cancelled");
+      }
+      Call call = client.newCall(request);
+      cancellation.attach(call);
+      long start = System.nanoTime();
+      OllamaException failure;
+      try {
+        Response response = call.execute();
+        logCall(request, response.code(), start);
+        if (response.isSuccessful()) {
+          context.onComplete();
+          return new Exchange(call, response);
+        }
+        if (response.isRedirect()) {
+          failure = redirectRefused(response);
+        } else {
+          failure = errors.fromResponse(response);
+        }
+      } catch (IOException e) {
+        logCall(request, -1, start);
+        failure = errors.fromIo(e, request, null);
+      }
+      if (cancellation.isCancelled()) {
+        throw failure;
+      }
+      context.onRuntimeError(failure); // throws it when it is not to be retried, else waits
+    }
+  }
+
+  /** The attempt that succeeded: its call (to cancel) and its 2xx response (to read). */
+  private record Exchange(Call call, Response response) {}
+
+  private OllamaException redirectRefused(Response response) {
+    try (response) {
+      String location = response.header("Location", "");
+      HttpUrl target = response.request().url().resolve(location);
+      String where = target == null ? "an unreadable location" : HttpErrors.origin(target) + target.encodedPath();
+      return new OllamaException("HTTP " + response.code() + " from "
+          + HttpErrors.describe(response.request()) + " redirects to " + where
+          + "; Keyway does not follow redirects from https to http. Use the final URL as the base URL.");
+    }
+  }
+
+  private OkHttpClient forOptions(RequestOptions options) {
+    if (!options.hasOverrides()) {
+      return http;
+    }
+    OkHttpClient.Builder b = http.newBuilder();
+    if (options.connectTimeout() != null) {
+      b.connectTimeout(options.connectTimeout());
+    }
+    if (options.readTimeout() != null) {
+      b.readTimeout(options.readTimeout());
+    }
+    if (options.callTimeout() != null) {
+      b.callTimeout(options.callTimeout());
+    }
+    return b.build();
+  }
+
+  private void logCall(Request request, int status, long startNanos) {
+    if (LOG.isLoggable(Level.DEBUG)) {
+      long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+      LOG.log(Level.DEBUG, "{0} {1} -> {2} ({3} ms to headers)", request.method(),
+          request.url().encodedPath(), status < 0 ? "I/O error" : String.valueOf(status), millis);
+    }
+  }
+
+  private Request post(String path, byte[] body, boolean streaming) {
+    return new Request.Builder()
+        .url(endpoint(path))
+        .header("Accept", streaming ? NDJSON : "application/json")
+        .post(RequestBody.create(body, JSON))
+        .build();
+  }
+
+  private Request get(String path) {
+    return new Request.Builder().url(endpoint(path)).header("Accept", "application/json").get().build();
+  }
+
+  private HttpUrl endpoint(String path) {
+    return baseUrl.newBuilder().addPathSegments(path).build();
+  }
+
+  private static byte[] write(ObjectWriter writer, Object request, boolean stream) {
+    try {
+      return writer.withAttribute("stream", stream).writeValueAsBytes(request);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("Cannot serialize " + request.getClass().getSimpleName()
+          + ": " + e.getOriginalMessage(), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    for (AsyncStream<?> stream : running) {
+      stream.cancel();
+    }
+    if (ownedExecutor != null) {
+      ownedExecutor.shutdownNow();
+    }
+    if (ownsPool) {
+      http.dispatcher().executorService().shutdown();
+      http.connectionPool().evictAll();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "OllamaClient{baseUrl=" + baseUrl + ", credential="
+        + (errors.credentialHeader() == null ? "none" : errors.credentialHeader() + " [redacted]") + "}";
+  }
+}

@@ -1,0 +1,80 @@
+package dev.keyway.ollama.testkit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** java.net.http helpers for the tests. */
+final class Http {
+  static final HttpClient CLIENT =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
+  static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private Http() {}
+
+  static HttpResponse<String> get(OllamaStandIn ollama, String path, String... headers) {
+    return send(request(ollama, path, headers).GET().build());
+  }
+
+  static HttpResponse<String> head(OllamaStandIn ollama, String path) {
+    return send(request(ollama, path).method("HEAD", HttpRequest.BodyPublishers.noBody()).build());
+  }
+
+  static HttpResponse<String> post(OllamaStandIn ollama, String path, String body, String... headers) {
+    return send(
+        request(ollama, path, headers)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build());
+  }
+
+  static HttpRequest.Builder request(OllamaStandIn ollama, String path, String... headers) {
+    HttpRequest.Builder builder =
+        HttpRequest.newBuilder(URI.create(ollama.baseUrl() + path)).timeout(Duration.ofSeconds(10));
+    for (int i = 0; i < headers.length; i += 2) {
+      builder.header(headers[i], headers[i + 1]);
+    }
+    return builder;
+  }
+
+  static HttpResponse<String> send(HttpRequest request) {
+    try {
+      return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static JsonNode json(String text) {
+    try {
+      return MAPPER.readTree(text);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The NDJSON lines of a body, parsed. */
+  static List<JsonNode> lines(String body) {
+    List<JsonNode> out = new ArrayList<>();
+    for (String line : body.split("\n")) {
+      if (!line.isEmpty()) {
+        out.add(json(line));
+      }
+    }
+    return out;
+  }
+}

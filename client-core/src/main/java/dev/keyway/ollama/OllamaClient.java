@@ -172,6 +172,7 @@ public interface OllamaClient extends AutoCloseable {
     private @Nullable X509TrustManager trustManager;
     private @Nullable OkHttpClient okHttpClient;
     private @Nullable Executor executor;
+    private @Nullable OllamaCallListener listener;
 
     Builder() {}
 
@@ -327,6 +328,12 @@ public interface OllamaClient extends AutoCloseable {
       return this;
     }
 
+    /** Reports every finished call to {@code listener}, for metrics; see {@link OllamaCallListener}. */
+    public Builder listener(OllamaCallListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
     /**
      * Applies {@code OLLAMA_HOST}, {@code OLLAMA_API_KEY} and {@code OLLAMA_API_KEY_HEADER} from
      * the environment, as documented on {@link OllamaClient#fromEnv()}. Variables that are unset
@@ -359,7 +366,8 @@ public interface OllamaClient extends AutoCloseable {
               sslSocketFactory,
               trustManager,
               okHttpClient,
-              executor);
+              executor,
+              listener);
       return DefaultOllamaClient.create(config);
     }
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keyway.ollama.model.ChatRequest;
+import dev.keyway.ollama.model.Fixtures;
 import dev.keyway.ollama.model.ChatResponse;
 import dev.keyway.ollama.model.GenerateRequest;
 import dev.keyway.ollama.model.GenerateResponse;

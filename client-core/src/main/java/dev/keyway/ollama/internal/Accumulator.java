@@ -23,6 +23,8 @@ abstract class Accumulator<T> {
 
   abstract boolean isDone(T chunk);
 
+  abstract @Nullable Integer evalCount(T chunk);
+
   abstract void addParts(T chunk);
 
   abstract T build(T done);
@@ -47,6 +49,11 @@ abstract class Accumulator<T> {
     @Override
     boolean isDone(ChatResponse chunk) {
       return chunk.done();
+    }
+
+    @Override
+    @Nullable Integer evalCount(ChatResponse chunk) {
+      return chunk.evalCount();
     }
 
     @Override
@@ -76,6 +83,11 @@ abstract class Accumulator<T> {
     @Override
     boolean isDone(GenerateResponse chunk) {
       return chunk.done();
+    }
+
+    @Override
+    @Nullable Integer evalCount(GenerateResponse chunk) {
+      return chunk.evalCount();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.keyway.ollama.internal;
 
+import dev.keyway.ollama.OllamaCallListener;
 import io.github.resilience4j.retry.Retry;
 import java.time.Duration;
 import java.util.concurrent.Executor;
@@ -29,7 +30,8 @@ public record ClientConfig(
     @Nullable SSLSocketFactory sslSocketFactory,
     @Nullable X509TrustManager trustManager,
     @Nullable OkHttpClient okHttpClient,
-    @Nullable Executor executor) {
+    @Nullable Executor executor,
+    @Nullable OllamaCallListener listener) {
 
   @Override
   public String toString() {

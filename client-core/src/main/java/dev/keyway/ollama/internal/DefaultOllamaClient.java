@@ -3,6 +3,7 @@ package dev.keyway.ollama.internal;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectWriter;
+import dev.keyway.ollama.OllamaCallListener;
 import dev.keyway.ollama.OllamaClient;
 import dev.keyway.ollama.OllamaException;
 import dev.keyway.ollama.OllamaStream;
@@ -56,6 +57,7 @@ public final class DefaultOllamaClient implements OllamaClient {
   private final Redactor redactor;
   private final Executor executor;
   private final @Nullable ExecutorService ownedExecutor;
+  private final @Nullable OllamaCallListener listener;
   private final Set<AsyncStream<?>> running = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final ObjectWriter chatWriter = Json.MAPPER.writerFor(ChatRequest.class);
@@ -63,6 +65,7 @@ public final class DefaultOllamaClient implements OllamaClient {
 
   private DefaultOllamaClient(ClientConfig config) {
     this.baseUrl = config.baseUrl();
+    this.listener = config.listener();
     this.redactor = new Redactor(config.credentialValue());
     this.errors = new HttpErrors(config.credentialHeader(), redactor);
     this.retry = RetryPolicy.create(config);
@@ -138,8 +141,12 @@ public final class DefaultOllamaClient implements OllamaClient {
 
   @Override
   public ChatResponse chat(ChatRequest request, RequestOptions options) {
-    byte[] body = write(chatWriter, Objects.requireNonNull(request, "request"), false);
-    return unary(post("api/chat", body, false), options, ChatResponse.class);
+    Objects.requireNonNull(request, "request");
+    CallTracker tracker = track("api/chat", request.model(), false);
+    ChatResponse reply = unary(post("api/chat", write(chatWriter, request, false), false), options,
+        ChatResponse.class, tracker);
+    tracker.success(reply.evalCount());
+    return reply;
   }
 
   @Override
@@ -156,8 +163,12 @@ public final class DefaultOllamaClient implements OllamaClient {
 
   @Override
   public GenerateResponse generate(GenerateRequest request, RequestOptions options) {
-    byte[] body = write(generateWriter, Objects.requireNonNull(request, "request"), false);
-    return unary(post("api/generate", body, false), options, GenerateResponse.class);
+    Objects.requireNonNull(request, "request");
+    CallTracker tracker = track("api/generate", request.model(), false);
+    GenerateResponse reply = unary(post("api/generate", write(generateWriter, request, false), false),
+        options, GenerateResponse.class, tracker);
+    tracker.success(reply.evalCount());
+    return reply;
   }
 
   @Override
@@ -174,37 +185,60 @@ public final class DefaultOllamaClient implements OllamaClient {
 
   @Override
   public List<ModelSummary> listModels() {
-    return unary(get("api/tags"), RequestOptions.none(), TagsResponse.class).models();
+    CallTracker tracker = track("api/tags", null, false);
+    List<ModelSummary> models =
+        unary(get("api/tags"), RequestOptions.none(), TagsResponse.class, tracker).models();
+    tracker.success(null);
+    return models;
   }
 
   @Override
   public String version() {
-    JsonNode node = unary(get("api/version"), RequestOptions.none(), JsonNode.class);
+    CallTracker tracker = track("api/version", null, false);
+    JsonNode node = unary(get("api/version"), RequestOptions.none(), JsonNode.class, tracker);
     JsonNode version = node.get("version");
     if (version == null || !version.isTextual()) {
-      throw new OllamaException("GET " + baseUrl + "api/version answered without a \"version\" field;"
-          + " is the base URL an Ollama server?");
+      OllamaException e = new OllamaException("GET " + baseUrl + "api/version answered without a"
+          + " \"version\" field; is the base URL an Ollama server?");
+      tracker.failure(e);
+      throw e;
     }
+    tracker.success(null);
     return version.asText();
+  }
+
+  /**
+   * For Keyway's own gateway: sends {@code json} to {@code path} (for example {@code api/chat})
+   * with this client's credential, timeouts, retries and error mapping, and returns the 2xx
+   * exchange unread. Errors throw as from any other method. The caller must close the response.
+   */
+  public Exchange send(String method, String path, byte @Nullable [] json, boolean streaming) {
+    Request.Builder request = new Request.Builder().url(endpoint(path))
+        .header("Accept", streaming ? NDJSON : "application/json");
+    request.method(method, json == null ? null : RequestBody.create(json, JSON));
+    return execute(request.build(), RequestOptions.none(), new Cancellation(), CallTracker.NONE);
+  }
+
+  private CallTracker track(String endpoint, @Nullable String model, boolean streamed) {
+    return CallTracker.start(listener, endpoint, model, streamed);
   }
 
   private OllamaStream<ChatResponse> openChatStream(
       ChatRequest request, RequestOptions options, Cancellation cancellation) {
-    byte[] body = write(chatWriter, Objects.requireNonNull(request, "request"), true);
-    Request http = post("api/chat", body, true);
-    return stream(execute(http, options, cancellation), ChatResponse.class, new Accumulator.Chat());
+    Objects.requireNonNull(request, "request");
+    CallTracker tracker = track("api/chat", request.model(), true);
+    Request http = post("api/chat", write(chatWriter, request, true), true);
+    return new NdjsonStream<>(execute(http, options, cancellation, tracker), ChatResponse.class,
+        new Accumulator.Chat(), errors, redactor, tracker);
   }
 
   private OllamaStream<GenerateResponse> openGenerateStream(
       GenerateRequest request, RequestOptions options, Cancellation cancellation) {
-    byte[] body = write(generateWriter, Objects.requireNonNull(request, "request"), true);
-    Request http = post("api/generate", body, true);
-    return stream(execute(http, options, cancellation), GenerateResponse.class,
-        new Accumulator.Generate());
-  }
-
-  private <T> OllamaStream<T> stream(Exchange exchange, Class<T> type, Accumulator<T> accumulator) {
-    return new NdjsonStream<>(exchange.call(), exchange.response(), type, accumulator, errors, redactor);
+    Objects.requireNonNull(request, "request");
+    CallTracker tracker = track("api/generate", request.model(), true);
+    Request http = post("api/generate", write(generateWriter, request, true), true);
+    return new NdjsonStream<>(execute(http, options, cancellation, tracker), GenerateResponse.class,
+        new Accumulator.Generate(), errors, redactor, tracker);
   }
 
   private <T> StreamHandle<T> startAsync(
@@ -221,16 +255,18 @@ public final class DefaultOllamaClient implements OllamaClient {
     return async;
   }
 
-  private <T> T unary(Request request, RequestOptions options, Class<T> type) {
-    try (Response response = execute(request, options, new Cancellation()).response()) {
-      ResponseBody body = response.body();
+  private <T> T unary(Request request, RequestOptions options, Class<T> type, CallTracker tracker) {
+    try (Response response = execute(request, options, new Cancellation(), tracker).response()) {
       byte[] bytes;
       try {
-        bytes = body.bytes();
+        bytes = response.body().bytes();
       } catch (IOException e) {
         throw errors.fromIo(e, request, "while reading the answer");
       }
       return decodeUnary(request, response, bytes, type);
+    } catch (RuntimeException e) {
+      tracker.failure(e);
+      throw e;
     }
   }
 
@@ -253,8 +289,8 @@ public final class DefaultOllamaClient implements OllamaClient {
           java.nio.charset.StandardCharsets.UTF_8));
       throw new OllamaException("Expected a JSON answer from " + HttpErrors.describe(request)
           + " but got " + contentType + ": " + redactor.redact(excerpt)
-          + " — is the base URL an Ollama server (a proxy login page or a wrong path answers like"
-          + " this)?", e);
+          + " (is the base URL an Ollama server? A proxy's login page or a wrong path answers"
+          + " like this)", e);
     }
   }
 
@@ -262,7 +298,18 @@ public final class DefaultOllamaClient implements OllamaClient {
    * Executes with retries until a 2xx response arrives. Nothing is retried after this returns: the
    * body is the caller's.
    */
-  private Exchange execute(Request request, RequestOptions options, Cancellation cancellation) {
+  private Exchange execute(
+      Request request, RequestOptions options, Cancellation cancellation, CallTracker tracker) {
+    try {
+      return executeWithRetries(request, options, cancellation, tracker);
+    } catch (RuntimeException e) {
+      tracker.failure(e);
+      throw e;
+    }
+  }
+
+  private Exchange executeWithRetries(
+      Request request, RequestOptions options, Cancellation cancellation, CallTracker tracker) {
     if (closed.get()) {
       throw new IllegalStateException("OllamaClient is closed");
     }
@@ -279,6 +326,7 @@ public final class DefaultOllamaClient implements OllamaClient {
       try {
         Response response = call.execute();
         logCall(request, response.code(), start);
+        tracker.status(response.code());
         if (response.isSuccessful()) {
           context.onComplete();
           return new Exchange(call, response);
@@ -300,7 +348,7 @@ public final class DefaultOllamaClient implements OllamaClient {
   }
 
   /** The attempt that succeeded: its call (to cancel) and its 2xx response (to read). */
-  private record Exchange(Call call, Response response) {}
+  public record Exchange(Call call, Response response) {}
 
   private OllamaException redirectRefused(Response response) {
     try (response) {

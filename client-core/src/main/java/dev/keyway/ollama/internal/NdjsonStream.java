@@ -33,6 +33,7 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
   private final Accumulator<T> accumulator;
   private final HttpErrors errors;
   private final Redactor redactor;
+  private final CallTracker tracker;
 
   private @Nullable T next;
   private int chunks;
@@ -41,15 +42,16 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
   private @Nullable OllamaException failure;
   private volatile boolean closedByCaller;
 
-  NdjsonStream(Call call, Response response, Class<T> type, Accumulator<T> accumulator,
-      HttpErrors errors, Redactor redactor) {
-    this.call = call;
-    this.response = response;
+  NdjsonStream(DefaultOllamaClient.Exchange exchange, Class<T> type, Accumulator<T> accumulator,
+      HttpErrors errors, Redactor redactor, CallTracker tracker) {
+    this.call = exchange.call();
+    this.response = exchange.response();
     this.source = response.body().source();
     this.reader = Json.MAPPER.readerFor(type);
     this.accumulator = accumulator;
     this.errors = errors;
     this.redactor = redactor;
+    this.tracker = tracker;
   }
 
   @Override
@@ -79,6 +81,7 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
         return false; // the read failed because the caller closed the stream from another thread
       }
       failure = e;
+      tracker.failure(e);
       release();
       throw e;
     }
@@ -125,10 +128,12 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
       }
       T chunk = decode(line, end);
       chunks++;
+      tracker.chunk();
       accumulator.add(chunk);
       if (accumulator.isDone(chunk)) {
         finished = true;
         response.close();
+        tracker.success(accumulator.evalCount(chunk));
       }
       return chunk;
     }
@@ -213,6 +218,7 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
   public void close() {
     if (!finished && failure == null) {
       closedByCaller = true;
+      tracker.cancelled();
     }
     release();
   }

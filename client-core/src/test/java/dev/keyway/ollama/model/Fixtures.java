@@ -15,10 +15,10 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /** Reads the recorded wire examples under {@code /ollama-wire} on the test classpath. */
-final class Fixtures {
+public final class Fixtures {
   private Fixtures() {}
 
-  static String read(String name) {
+  public static String read(String name) {
     try (InputStream in = Fixtures.class.getResourceAsStream("/ollama-wire/" + name)) {
       if (in == null) {
         throw new IllegalArgumentException("no fixture " + name);
@@ -29,7 +29,7 @@ final class Fixtures {
     }
   }
 
-  static JsonNode tree(String name) {
+  public static JsonNode tree(String name) {
     try {
       return Json.MAPPER.readTree(read(name));
     } catch (IOException e) {
@@ -37,7 +37,7 @@ final class Fixtures {
     }
   }
 
-  static <T> T decode(String name, Class<T> type) {
+  public static <T> T decode(String name, Class<T> type) {
     try {
       return Json.MAPPER.readValue(read(name), type);
     } catch (IOException e) {
@@ -46,7 +46,7 @@ final class Fixtures {
   }
 
   /** The lines of an NDJSON fixture; every line of Ollama's framing ends with a newline. */
-  static List<String> lines(String name) {
+  public static List<String> lines(String name) {
     String text = read(name);
     if (!text.endsWith("\n")) {
       throw new IllegalStateException(name + " does not end with a newline");
@@ -55,7 +55,7 @@ final class Fixtures {
   }
 
   /** Fixture file names, sorted, that start with one of the prefixes. */
-  static List<String> names(String... prefixes) {
+  public static List<String> names(String... prefixes) {
     URL dir = Fixtures.class.getResource("/ollama-wire");
     if (dir == null) {
       throw new IllegalStateException("/ollama-wire is not on the test classpath");

@@ -1,0 +1,76 @@
+package dev.keyway.ollama.internal;
+
+import dev.keyway.ollama.OllamaCallEvent;
+import dev.keyway.ollama.OllamaCallListener;
+import dev.keyway.ollama.OllamaHttpException;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
+
+/** Times one call and reports it to the listener exactly once. */
+final class CallTracker {
+  private static final System.Logger LOG = System.getLogger("dev.keyway.ollama");
+  static final CallTracker NONE = new CallTracker(null, "", null, false);
+
+  private final @Nullable OllamaCallListener listener;
+  private final String endpoint;
+  private final @Nullable String model;
+  private final boolean streamed;
+  private final long start = System.nanoTime();
+  private final AtomicBoolean ended = new AtomicBoolean();
+  private volatile int status;
+  private volatile long firstChunkNanos = -1;
+
+  CallTracker(@Nullable OllamaCallListener listener, String endpoint, @Nullable String model, boolean streamed) {
+    this.listener = listener;
+    this.endpoint = endpoint;
+    this.model = model;
+    this.streamed = streamed;
+  }
+
+  static CallTracker start(
+      @Nullable OllamaCallListener listener, String endpoint, @Nullable String model, boolean streamed) {
+    return listener == null ? NONE : new CallTracker(listener, endpoint, model, streamed);
+  }
+
+  void status(int code) {
+    status = code;
+  }
+
+  void chunk() {
+    if (firstChunkNanos < 0 && listener != null) {
+      firstChunkNanos = System.nanoTime();
+    }
+  }
+
+  void success(@Nullable Integer generatedTokens) {
+    end(OllamaCallEvent.OUTCOME_SUCCESS, generatedTokens);
+  }
+
+  void failure(Throwable e) {
+    if (e instanceof OllamaHttpException http) {
+      status = http.status();
+    }
+    end(OllamaCallEvent.outcomeOf(e), null);
+  }
+
+  void cancelled() {
+    end(OllamaCallEvent.OUTCOME_CANCELLED, null);
+  }
+
+  private void end(String outcome, @Nullable Integer tokens) {
+    if (listener == null || !ended.compareAndSet(false, true)) {
+      return;
+    }
+    long now = System.nanoTime();
+    Duration ttfc = streamed && firstChunkNanos >= 0 ? Duration.ofNanos(firstChunkNanos - start) : null;
+    OllamaCallEvent event = new OllamaCallEvent(endpoint, model, streamed, outcome, status,
+        Duration.ofNanos(now - start), ttfc, tokens);
+    try {
+      listener.onCallEnd(event);
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "OllamaCallListener threw; ignored", e);
+    }
+  }
+}

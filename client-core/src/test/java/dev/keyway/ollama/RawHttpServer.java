@@ -92,9 +92,13 @@ final class RawHttpServer implements AutoCloseable {
     chunk(s, text.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** Ends the chunked body properly. */
-  static void end(Socket s) throws IOException {
-    write(s, "0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+  /** Ends the chunked body properly, unless the client has already gone (it may, after an error). */
+  static void end(Socket s) {
+    try {
+      write(s, "0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    } catch (IOException clientGone) {
+      // nothing to end
+    }
   }
 
   private static void write(Socket s, byte[] bytes) throws IOException {

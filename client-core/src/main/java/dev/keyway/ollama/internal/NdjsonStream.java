@@ -41,6 +41,10 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
   private boolean finished;
   private @Nullable OllamaException failure;
   private volatile boolean closedByCaller;
+  // Okio sources are single-threaded: a close from another thread may cancel the call (which is
+  // thread-safe) but must leave closing the response to the thread that is reading it.
+  private final Object readLock = new Object();
+  private boolean reading;
 
   NdjsonStream(DefaultOllamaClient.Exchange exchange, Class<T> type, Accumulator<T> accumulator,
       HttpErrors errors, Redactor redactor, CallTracker tracker) {
@@ -74,6 +78,12 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
     if (finished || closedByCaller) {
       return false;
     }
+    synchronized (readLock) {
+      if (closedByCaller) {
+        return false;
+      }
+      reading = true;
+    }
     try {
       next = readChunk();
     } catch (OllamaException e) {
@@ -84,6 +94,13 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
       tracker.failure(e);
       release();
       throw e;
+    } finally {
+      synchronized (readLock) {
+        reading = false;
+        if (closedByCaller) {
+          response.close();
+        }
+      }
     }
     return true;
   }
@@ -216,9 +233,15 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
 
   @Override
   public void close() {
-    if (!finished && failure == null) {
-      closedByCaller = true;
-      tracker.cancelled();
+    synchronized (readLock) {
+      if (!finished && failure == null && !closedByCaller) {
+        closedByCaller = true;
+        tracker.cancelled();
+      }
+      if (reading) {
+        call.cancel(); // the reading thread fails at once and closes the response itself
+        return;
+      }
     }
     release();
   }

@@ -175,4 +175,18 @@ class RetryTest {
     }
     assertThat(connects).hasValue(3);
   }
+
+  @Test
+  void neverReplacesResilience4jsJvmWideSleepFunction() throws Exception {
+    java.lang.reflect.Field field =
+        io.github.resilience4j.retry.internal.RetryImpl.class.getDeclaredField("sleepFunction");
+    field.setAccessible(true);
+    Object before = field.get(null);
+    server.enqueue(status(503));
+    server.enqueue(new MockResponse().setBody(OK));
+    try (OllamaClient client = fastRetries().build()) {
+      client.chat(CHAT);
+    }
+    assertThat(field.get(null)).isSameAs(before);
+  }
 }

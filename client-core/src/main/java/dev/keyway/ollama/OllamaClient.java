@@ -41,8 +41,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>Credentials</h2>
  * The credential is attached only to requests for the configured origin (scheme, host and port).
- * A redirect elsewhere never carries it, and a redirect from {@code https} to {@code http} is
- * refused. It never appears in {@code toString()}, logs or exception messages.
+ * A redirect elsewhere never carries it, and a redirect that changes the scheme is refused. It
+ * never appears in {@code toString()}, logs or exception messages.
  *
  * <h2>Errors and retries</h2>
  * Every method throws a subclass of {@link OllamaException}. Connect failures and 408, 429, 502,

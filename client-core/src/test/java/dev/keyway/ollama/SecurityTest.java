@@ -105,7 +105,7 @@ class SecurityTest {
           .trustCertificatesPem(root.certificatePem()).apiKey(KEY).build()) {
         assertThatThrownBy(client::listModels)
             .isInstanceOf(OllamaException.class)
-            .hasMessageContaining("does not follow redirects from https to http")
+            .hasMessageContaining("does not follow redirects that change the scheme (https to http")
             .hasMessageNotContaining(KEY);
       }
       assertThat(elsewhere.getRequestCount()).isZero();

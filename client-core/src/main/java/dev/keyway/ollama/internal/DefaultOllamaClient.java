@@ -113,7 +113,7 @@ public final class DefaultOllamaClient implements OllamaClient {
         .readTimeout(config.readTimeout())
         .writeTimeout(config.readTimeout())
         .callTimeout(config.callTimeout() == null ? Duration.ZERO : config.callTimeout())
-        // Redirects from https to http are refused: OkHttp then hands us the 3xx, reported as such.
+        // Redirects that change the scheme are refused: OkHttp hands us the 3xx, reported as such.
         .followSslRedirects(false)
         .addNetworkInterceptor(chain -> chain.proceed(
             chain.request().newBuilder().header("User-Agent", USER_AGENT).build()));
@@ -124,13 +124,8 @@ public final class DefaultOllamaClient implements OllamaClient {
       b.addNetworkInterceptor(new CredentialInterceptor(
           baseUrl, config.credentialHeader(), config.credentialValue()));
     }
-    if (config.okHttpClient() == null) {
-      // Async streams each hold a call open; OkHttp's default of 5 per host would queue them.
-      okhttp3.Dispatcher dispatcher = new okhttp3.Dispatcher();
-      dispatcher.setMaxRequests(Integer.MAX_VALUE);
-      dispatcher.setMaxRequestsPerHost(Integer.MAX_VALUE);
-      b.dispatcher(dispatcher);
-    }
+    // Calls are executed synchronously (async streams run on our executor), so OkHttp's
+    // dispatcher limits and threads never come into play.
     return b.build();
   }
 
@@ -357,7 +352,8 @@ public final class DefaultOllamaClient implements OllamaClient {
       String where = target == null ? "an unreadable location" : HttpErrors.origin(target) + target.encodedPath();
       return new OllamaException("HTTP " + response.code() + " from "
           + HttpErrors.describe(response.request()) + " redirects to " + where
-          + "; Keyway does not follow redirects from https to http. Use the final URL as the base URL.");
+          + "; Keyway does not follow redirects that change the scheme (https to http, or http to"
+          + " https). Use the final URL as the base URL.");
     }
   }
 
@@ -423,7 +419,6 @@ public final class DefaultOllamaClient implements OllamaClient {
       ownedExecutor.shutdownNow();
     }
     if (ownsPool) {
-      http.dispatcher().executorService().shutdown();
       http.connectionPool().evictAll();
     }
   }

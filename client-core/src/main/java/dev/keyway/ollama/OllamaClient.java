@@ -328,9 +328,17 @@ public interface OllamaClient extends AutoCloseable {
       return this;
     }
 
-    /** Reports every finished call to {@code listener}, for metrics; see {@link OllamaCallListener}. */
+    /**
+     * Reports every finished call to {@code listener}, for metrics; see {@link OllamaCallListener}.
+     * Listeners add up: each one added is called, in the order added.
+     */
     public Builder listener(OllamaCallListener listener) {
-      this.listener = Objects.requireNonNull(listener, "listener");
+      Objects.requireNonNull(listener, "listener");
+      OllamaCallListener previous = this.listener;
+      this.listener = previous == null ? listener : event -> {
+        previous.onCallEnd(event);
+        listener.onCallEnd(event);
+      };
       return this;
     }
 

@@ -1,0 +1,77 @@
+package dev.keyway.ollama.spring;
+
+import dev.keyway.ollama.Credential;
+import dev.keyway.ollama.OllamaClient;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.SslBundles;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * Auto-configures a shared {@link OllamaClient} from {@code ollama.*}. The key is attached to the
+ * client's own OkHttp instance only. The client is closed with the application context.
+ */
+@AutoConfiguration
+@ConditionalOnClass(OllamaClient.class)
+@EnableConfigurationProperties(OllamaProperties.class)
+public class OllamaAutoConfiguration {
+
+  @Bean(destroyMethod = "close")
+  @ConditionalOnMissingBean
+  public OllamaClient ollamaClient(
+      OllamaProperties properties,
+      ObjectProvider<OllamaClientCustomizer> customizers,
+      ObjectProvider<SslBundles> sslBundles) {
+    OllamaClient.Builder builder = OllamaClient.builder();
+    if (!properties.getBaseUrl().isBlank()) {
+      builder.baseUrl(properties.getBaseUrl());
+    } else {
+      builder.ollamaHost(properties.getHost() == null ? "" : properties.getHost());
+    }
+    String key = properties.getApiKey();
+    if (key != null && !key.isEmpty()) {
+      String header = properties.getApiKeyHeader();
+      builder.credential(header == null || header.isBlank()
+          ? Credential.bearer(key) : Credential.header(header.trim(), key));
+    }
+    builder.connectTimeout(properties.getConnectTimeout())
+        .readTimeout(properties.getReadTimeout())
+        .maxRetries(properties.getRetry().getMaxRetries())
+        .retryBackoff(properties.getRetry().getInitialBackoff(), properties.getRetry().getMaxBackoff())
+        .requireHttps(properties.isRequireHttps());
+    if (properties.getCallTimeout() != null) {
+      builder.callTimeout(properties.getCallTimeout());
+    }
+    String bundleName = properties.getSsl().getBundle();
+    if (bundleName != null && !bundleName.isBlank()) {
+      SslBundles bundles = sslBundles.getIfAvailable();
+      if (bundles == null) {
+        throw new IllegalStateException("ollama.ssl.bundle is set but no SslBundles bean exists");
+      }
+      applyBundle(builder, bundles.getBundle(bundleName));
+    }
+    customizers.orderedStream().forEach(c -> c.customize(builder));
+    return builder.build();
+  }
+
+  private static void applyBundle(OllamaClient.Builder builder, SslBundle bundle) {
+    SSLContext context = bundle.createSslContext();
+    X509TrustManager trustManager = null;
+    for (TrustManager tm : bundle.getManagers().getTrustManagers()) {
+      if (tm instanceof X509TrustManager x509) {
+        trustManager = x509;
+      }
+    }
+    if (trustManager == null) {
+      throw new IllegalStateException("the SSL bundle named by ollama.ssl.bundle has no X.509 trust manager");
+    }
+    builder.sslSocketFactory(context.getSocketFactory(), trustManager);
+  }
+}

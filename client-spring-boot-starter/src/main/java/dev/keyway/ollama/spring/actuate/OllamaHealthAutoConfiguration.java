@@ -1,0 +1,41 @@
+package dev.keyway.ollama.spring.actuate;
+
+import dev.keyway.ollama.OllamaClient;
+import dev.keyway.ollama.spring.OllamaAutoConfiguration;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Health indicator {@code ollama} when Actuator is present, on Spring Boot 3 or 4 (whose health
+ * APIs differ). Off with {@code management.health.ollama.enabled=false}.
+ */
+@AutoConfiguration(after = OllamaAutoConfiguration.class)
+@ConditionalOnBean(OllamaClient.class)
+@ConditionalOnProperty(prefix = "management.health.ollama", name = "enabled", matchIfMissing = true)
+public class OllamaHealthAutoConfiguration {
+
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthIndicator")
+  static class Boot4 {
+    @Bean
+    @ConditionalOnMissingBean(name = "ollamaHealthIndicator")
+    OllamaBoot4HealthIndicator ollamaHealthIndicator(OllamaClient client) {
+      return new OllamaBoot4HealthIndicator(client);
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "org.springframework.boot.actuate.health.HealthIndicator")
+  static class Boot3 {
+    @Bean
+    @ConditionalOnMissingBean(name = "ollamaHealthIndicator")
+    OllamaHealthIndicator ollamaHealthIndicator(OllamaClient client) {
+      return new OllamaHealthIndicator(client);
+    }
+  }
+}

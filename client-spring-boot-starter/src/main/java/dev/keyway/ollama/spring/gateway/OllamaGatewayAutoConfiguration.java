@@ -1,0 +1,42 @@
+package dev.keyway.ollama.spring.gateway;
+
+import dev.keyway.ollama.OllamaClient;
+import dev.keyway.ollama.internal.DefaultOllamaClient;
+import dev.keyway.ollama.spring.OllamaAutoConfiguration;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * The opt-in key-holding gateway ({@code ollama.gateway.enabled=true}): Ollama's own API under
+ * {@code ollama.gateway.path}, for browser code or any unmodified Ollama client, with the key kept
+ * on the server. Put it behind the application's security rules.
+ */
+@AutoConfiguration(after = OllamaAutoConfiguration.class)
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+@ConditionalOnClass(name = "jakarta.servlet.http.HttpServlet")
+@ConditionalOnProperty(prefix = "ollama.gateway", name = "enabled", havingValue = "true")
+@ConditionalOnBean(OllamaClient.class)
+@EnableConfigurationProperties(OllamaGatewayProperties.class)
+public class OllamaGatewayAutoConfiguration {
+
+  @Bean
+  ServletRegistrationBean<OllamaGatewayServlet> ollamaGateway(
+      OllamaClient client, OllamaGatewayProperties properties) {
+    if (!(client instanceof DefaultOllamaClient keyway)) {
+      throw new IllegalStateException("ollama.gateway.enabled needs the OllamaClient bean to be built"
+          + " by OllamaClient.builder() (found " + client.getClass().getName() + ")");
+    }
+    String path = properties.getPath().endsWith("/")
+        ? properties.getPath().substring(0, properties.getPath().length() - 1) : properties.getPath();
+    ServletRegistrationBean<OllamaGatewayServlet> registration =
+        new ServletRegistrationBean<>(new OllamaGatewayServlet(keyway, properties), path + "/*");
+    registration.setName("ollamaGateway");
+    return registration;
+  }
+}

@@ -1,0 +1,260 @@
+package dev.keyway.ollama.spring.gateway;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.keyway.ollama.OllamaAuthenticationException;
+import dev.keyway.ollama.OllamaHttpException;
+import dev.keyway.ollama.OllamaTransportException;
+import dev.keyway.ollama.OllamaException;
+import dev.keyway.ollama.internal.DefaultOllamaClient;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import okhttp3.Response;
+import okio.BufferedSource;
+
+/**
+ * Serves Ollama's wire protocol for chat, generate, tags and version, forwarding to the configured
+ * Ollama with the server-side credential. Only the request's JSON body goes upstream, never its
+ * headers; upstream bytes are written back line by line and flushed per line. Writing happens on
+ * the request thread, so a slow reader slows the upstream read instead of filling memory.
+ */
+final class OllamaGatewayServlet extends HttpServlet {
+  private static final long serialVersionUID = 1L;
+  private static final ObjectMapper STRICT =
+      JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+  static final String UPSTREAM_CREDENTIAL_REJECTED = "the gateway's upstream credential was rejected;"
+      + " the operator must check ollama.api-key / ollama.api-key-header";
+
+  private final transient DefaultOllamaClient client;
+  private final transient ModelPolicy policy;
+  private final long maxRequestBytes;
+  private final Integer maxNumPredict;
+  private final List<String> allowedOrigins;
+
+  OllamaGatewayServlet(DefaultOllamaClient client, OllamaGatewayProperties properties) {
+    this.client = client;
+    this.policy = new ModelPolicy(properties.getAllowedModels());
+    this.maxRequestBytes = properties.getMaxRequestSize().toBytes();
+    this.maxNumPredict = properties.getMaxNumPredict();
+    this.allowedOrigins = List.copyOf(properties.getAllowedOrigins());
+  }
+
+  @Override
+  protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    if (!cors(request, response)) {
+      return;
+    }
+    String path = request.getPathInfo() == null ? "/" : request.getPathInfo();
+    String method = request.getMethod();
+    switch (path) {
+      case "/api/tags", "/api/version" -> {
+        if (method.equals("GET") || method.equals("HEAD")) {
+          forward(response, "GET", path.substring(1), null, false, method.equals("HEAD"));
+        } else {
+          text(response, 405, "405 method not allowed");
+        }
+      }
+      case "/api/chat", "/api/generate" -> {
+        if (method.equals("POST")) {
+          generate(request, response, path.substring(1));
+        } else {
+          text(response, 405, "405 method not allowed");
+        }
+      }
+      case "/" -> text(response, 200, "Ollama is running");
+      default -> text(response, 404, "404 page not found");
+    }
+  }
+
+  private void generate(HttpServletRequest request, HttpServletResponse response, String endpoint)
+      throws IOException {
+    if (request.getContentLengthLong() > maxRequestBytes) {
+      tooLarge(response);
+      return;
+    }
+    // Reads at most one byte past the limit: an oversized chunked body is never held whole.
+    byte[] raw = request.getInputStream().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxRequestBytes + 1));
+    if (raw.length > maxRequestBytes) {
+      tooLarge(response);
+      return;
+    }
+    ObjectNode body;
+    try {
+      JsonNode tree = STRICT.readTree(raw);
+      if (tree == null || !tree.isObject()) {
+        error(response, 400, "request body must be a JSON object");
+        return;
+      }
+      body = (ObjectNode) tree;
+    } catch (JsonProcessingException e) {
+      error(response, 400, "invalid JSON: " + e.getOriginalMessage());
+      return;
+    }
+    JsonNode model = body.get("model");
+    if (!policy.allowsAll()) {
+      if (model == null || !model.isTextual() || !policy.allows(model.asText())) {
+        String name = model != null && model.isTextual() && ModelPolicy.isPlain(model.asText())
+            ? "'" + model.asText() + "'" : "requested";
+        error(response, 403, "model " + name + " is not allowed by this gateway");
+        return;
+      }
+    }
+    String problem = capNumPredict(body);
+    if (problem != null) {
+      error(response, 400, problem);
+      return;
+    }
+    JsonNode stream = body.get("stream");
+    if (stream != null && !stream.isNull() && !stream.isBoolean()) {
+      error(response, 400, "stream must be true or false");
+      return;
+    }
+    boolean streaming = stream == null || stream.isNull() || stream.asBoolean();
+    body.put("stream", streaming);
+    forward(response, "POST", endpoint, STRICT.writeValueAsBytes(body), streaming, false);
+  }
+
+  /** Applies {@code max-num-predict}; returns a message when the request cannot be accepted. */
+  private String capNumPredict(ObjectNode body) {
+    if (maxNumPredict == null) {
+      return null;
+    }
+    JsonNode options = body.get("options");
+    if (options == null || options.isNull()) {
+      options = body.putObject("options");
+    } else if (!options.isObject()) {
+      return "options must be a JSON object";
+    }
+    JsonNode current = options.get("num_predict");
+    if (current != null && !current.isNull() && !current.isIntegralNumber()) {
+      return "options.num_predict must be an integer";
+    }
+    long value = current == null || current.isNull() ? -1 : current.asLong();
+    if (value < 0 || value > maxNumPredict) {
+      ((ObjectNode) options).put("num_predict", maxNumPredict);
+    }
+    return null;
+  }
+
+  private void forward(HttpServletResponse response, String method, String endpoint, byte[] json,
+      boolean streaming, boolean headOnly) throws IOException {
+    DefaultOllamaClient.Exchange exchange;
+    try {
+      exchange = client.send(method, endpoint, json, streaming);
+    } catch (OllamaAuthenticationException e) {
+      error(response, 502, UPSTREAM_CREDENTIAL_REJECTED);
+      return;
+    } catch (OllamaHttpException e) {
+      error(response, e.status(), e.serverMessage().isEmpty() ? "upstream error" : e.serverMessage());
+      return;
+    } catch (OllamaTransportException e) {
+      error(response, 502, "upstream Ollama is unreachable");
+      return;
+    } catch (OllamaException e) {
+      error(response, 502, "upstream Ollama answered unexpectedly");
+      return;
+    }
+    try (Response upstream = exchange.response()) {
+      response.setStatus(200);
+      response.setContentType(streaming ? "application/x-ndjson" : "application/json; charset=utf-8");
+      response.setHeader("Cache-Control", "no-cache");
+      response.setHeader("X-Accel-Buffering", "no");
+      if (headOnly) {
+        return;
+      }
+      relay(upstream.body().source(), response.getOutputStream(), exchange);
+    }
+  }
+
+  /** Copies line by line, flushing each; a browser that went away cancels the upstream call. */
+  private static void relay(BufferedSource source, OutputStream out, DefaultOllamaClient.Exchange exchange)
+      throws IOException {
+    while (true) {
+      byte[] line;
+      try {
+        long newline = source.indexOf((byte) '\n');
+        if (newline == -1) {
+          long rest = source.getBuffer().size();
+          if (rest == 0) {
+            return;
+          }
+          line = source.readByteArray(rest);
+        } else {
+          line = source.readByteArray(newline + 1);
+        }
+      } catch (IOException upstreamFailed) {
+        writeQuietly(out, "{\"error\":\"upstream stream failed\"}\n".getBytes(StandardCharsets.UTF_8));
+        return;
+      }
+      try {
+        out.write(line);
+        out.flush();
+      } catch (IOException browserGone) {
+        exchange.call().cancel();
+        return;
+      }
+    }
+  }
+
+  private boolean cors(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    String origin = request.getHeader("Origin");
+    boolean preflight = request.getMethod().equals("OPTIONS");
+    if (origin == null || allowedOrigins.isEmpty()) {
+      if (preflight) {
+        text(response, 405, "405 method not allowed");
+        return false;
+      }
+      return true;
+    }
+    if (!allowedOrigins.contains(origin)) {
+      response.setStatus(403);
+      return false;
+    }
+    response.setHeader("Access-Control-Allow-Origin", origin);
+    response.setHeader("Vary", "Origin");
+    if (preflight) {
+      response.setHeader("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS");
+      response.setHeader("Access-Control-Allow-Headers", "Content-Type");
+      response.setHeader("Access-Control-Max-Age", "600");
+      response.setStatus(204);
+      return false;
+    }
+    return true;
+  }
+
+  private static void tooLarge(HttpServletResponse response) throws IOException {
+    response.setHeader("Connection", "close");
+    error(response, 413, "request body is larger than this gateway accepts");
+  }
+
+  private static void error(HttpServletResponse response, int status, String message) throws IOException {
+    response.setStatus(status);
+    response.setContentType("application/json; charset=utf-8");
+    ObjectNode node = STRICT.createObjectNode().put("error", message);
+    response.getOutputStream().write(STRICT.writeValueAsBytes(node));
+  }
+
+  private static void text(HttpServletResponse response, int status, String body) throws IOException {
+    response.setStatus(status);
+    response.setContentType("text/plain; charset=utf-8");
+    response.getOutputStream().write(body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static void writeQuietly(OutputStream out, byte[] bytes) {
+    try {
+      out.write(bytes);
+      out.flush();
+    } catch (IOException ignored) {
+      // the browser is gone too
+    }
+  }
+}

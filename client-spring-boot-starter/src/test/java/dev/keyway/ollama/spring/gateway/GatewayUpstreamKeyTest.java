@@ -1,0 +1,55 @@
+package dev.keyway.ollama.spring.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.keyway.ollama.testkit.OllamaStandIn;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.core.env.Environment;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/** The gateway's own key is wrong: browsers get a 502 for the operator, never a 401, never the key. */
+@SpringBootTest(classes = GatewayUpstreamKeyTest.App.class,
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = {"ollama.gateway.enabled=true", "ollama.api-key-header=X-API-Key", "ollama.retry.max-retries=0"})
+class GatewayUpstreamKeyTest {
+  static final String WRONG_KEY = "sk-wrong-upstream-key-99";
+  static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey("the-right-key").build();
+
+  @SpringBootConfiguration
+  @EnableAutoConfiguration
+  static class App {}
+
+  @DynamicPropertySource
+  static void upstream(DynamicPropertyRegistry registry) {
+    registry.add("ollama.base-url", OLLAMA::baseUrl);
+    registry.add("ollama.api-key", () -> WRONG_KEY);
+  }
+
+  @AfterAll
+  static void stop() {
+    OLLAMA.close();
+  }
+
+  @Autowired Environment environment;
+
+  @Test
+  void upstream401Becomes502WithAMessageForTheOperator() throws Exception {
+    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+        "http://127.0.0.1:" + environment.getProperty("local.server.port") + "/ollama/api/chat"))
+        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"llama3.2\"}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(502);
+    assertThat(r.body()).contains("ollama.api-key").doesNotContain(WRONG_KEY);
+    assertThat(r.headers().map().toString()).doesNotContain(WRONG_KEY);
+  }
+}

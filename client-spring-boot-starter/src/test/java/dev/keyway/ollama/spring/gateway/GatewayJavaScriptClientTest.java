@@ -1,0 +1,78 @@
+package dev.keyway.ollama.spring.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.keyway.ollama.testkit.OllamaStandIn;
+import dev.keyway.ollama.testkit.ScriptedModel;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.core.env.Environment;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The official Ollama JavaScript client (npm {@code ollama}, unmodified, run by Node) pointed at
+ * {@code http://app/ollama} works: list, chat unary and streamed, generate, and a refused model
+ * surfaces as Ollama's own error shape.
+ */
+@SpringBootTest(classes = GatewayJavaScriptClientTest.App.class,
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = {"ollama.gateway.enabled=true", "ollama.gateway.allowed-models=llama3.2",
+        "ollama.api-key-header=X-API-Key"})
+class GatewayJavaScriptClientTest {
+  static final String KEY = "sk-js-client-upstream";
+  static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey(KEY)
+      .model(ScriptedModel.named("llama3.2").answer("Blue light scatters most.")).build();
+
+  @SpringBootConfiguration
+  @EnableAutoConfiguration
+  static class App {}
+
+  @DynamicPropertySource
+  static void upstream(DynamicPropertyRegistry registry) {
+    registry.add("ollama.base-url", OLLAMA::baseUrl);
+    registry.add("ollama.api-key", () -> KEY);
+  }
+
+  @AfterAll
+  static void stop() {
+    OLLAMA.close();
+  }
+
+  @Autowired Environment environment;
+
+  @Test
+  void officialJavaScriptClientWorksThroughTheGateway() throws Exception {
+    Path js = Path.of("src/test/js").toAbsolutePath();
+    assertThat(new File("/usr/bin/node")).as("Node.js is needed: apt-get install nodejs").exists();
+    assertThat(js.resolve("node_modules/ollama")).as("run `npm ci` in " + js + " (the Maven build does)").exists();
+    Path out = Files.createTempFile("keyway-js", ".txt");
+    Process node = new ProcessBuilder("node", "chat.mjs",
+        "http://127.0.0.1:" + environment.getProperty("local.server.port") + "/ollama")
+        .directory(js.toFile()).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    try {
+      assertThat(node.waitFor(60, TimeUnit.SECONDS)).as("node finished").isTrue();
+    } finally {
+      node.destroyForcibly();
+    }
+    String output = Files.readString(out, StandardCharsets.UTF_8);
+    assertThat(node.exitValue()).as(output).isZero();
+    assertThat(output)
+        .contains("list llama3.2:latest")
+        .contains("chat Blue light scatters most.")
+        .containsPattern("stream \\d+ Blue light scatters most\\.")
+        .contains("generate Blue light scatters most.")
+        .contains("refused 403 model 'not-allowed' is not allowed by this gateway")
+        .doesNotContain(KEY);
+    assertThat(OLLAMA.requests()).allSatisfy(r -> assertThat(r.header("X-API-Key")).isEqualTo(KEY));
+  }
+}

@@ -119,19 +119,12 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
     while (true) {
       byte[] line;
       try {
-        long newline = source.indexOf((byte) '\n');
-        if (newline == -1) {
-          long rest = source.getBuffer().size();
-          if (rest == 0) {
-            throw new OllamaStreamException(
-                "Stream from " + HttpErrors.describe(response.request()) + " ended after " + chunks
-                    + " chunk(s) without a \"done\": true chunk; the answer is incomplete.",
-                null, chunks, null);
-          }
-          line = source.readByteArray(rest); // a last line without its newline
-        } else {
-          line = source.readByteArray(newline);
-          source.skip(1);
+        line = NdjsonLines.next(source, false);
+        if (line == null) {
+          throw new OllamaStreamException(
+              "Stream from " + HttpErrors.describe(response.request()) + " ended after " + chunks
+                  + " chunk(s) without a \"done\": true chunk; the answer is incomplete.",
+              null, chunks, null);
         }
       } catch (IOException e) {
         throw errors.fromIo(e, response.request(), "after " + chunks + " chunk(s) of the stream");

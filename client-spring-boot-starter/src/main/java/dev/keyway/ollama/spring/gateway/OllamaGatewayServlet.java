@@ -11,6 +11,7 @@ import dev.keyway.ollama.OllamaHttpException;
 import dev.keyway.ollama.OllamaTransportException;
 import dev.keyway.ollama.OllamaException;
 import dev.keyway.ollama.internal.DefaultOllamaClient;
+import dev.keyway.ollama.internal.NdjsonLines;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -181,15 +182,9 @@ final class OllamaGatewayServlet extends HttpServlet {
     while (true) {
       byte[] line;
       try {
-        long newline = source.indexOf((byte) '\n');
-        if (newline == -1) {
-          long rest = source.getBuffer().size();
-          if (rest == 0) {
-            return;
-          }
-          line = source.readByteArray(rest);
-        } else {
-          line = source.readByteArray(newline + 1);
+        line = NdjsonLines.next(source, true);
+        if (line == null) {
+          return;
         }
       } catch (IOException upstreamFailed) {
         writeQuietly(out, "{\"error\":\"upstream stream failed\"}\n".getBytes(StandardCharsets.UTF_8));

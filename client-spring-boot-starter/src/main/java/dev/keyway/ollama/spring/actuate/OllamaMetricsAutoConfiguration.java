@@ -1,5 +1,7 @@
 package dev.keyway.ollama.spring.actuate;
 
+import dev.keyway.ollama.OllamaCallEvent;
+import dev.keyway.ollama.OllamaCallListener;
 import dev.keyway.ollama.spring.OllamaAutoConfiguration;
 import dev.keyway.ollama.spring.OllamaClientCustomizer;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -20,10 +22,20 @@ public class OllamaMetricsAutoConfiguration {
 
   @Bean
   OllamaClientCustomizer ollamaMetricsCustomizer(ObjectProvider<MeterRegistry> registry) {
-    return builder -> builder.listener(event -> {
-      MeterRegistry r = registry.getIfAvailable();
-      if (r != null) {
-        new MicrometerCallListener(r).onCallEnd(event);
+    return builder -> builder.listener(new OllamaCallListener() {
+      private volatile MicrometerCallListener delegate;
+
+      @Override
+      public void onCallEnd(OllamaCallEvent event) {
+        MicrometerCallListener d = delegate;
+        if (d == null) {
+          MeterRegistry r = registry.getIfAvailable();
+          if (r == null) {
+            return;
+          }
+          d = delegate = new MicrometerCallListener(r);
+        }
+        d.onCallEnd(event);
       }
     });
   }

@@ -66,7 +66,7 @@ class ChatController {
     ChatRequest.Builder request = ChatRequest.builder().model(model);
     if (input.history() != null) {
       for (Turn turn : input.history()) {
-        request.addMessage(new Message(turn.role(), turn.content(), null, List.of(), List.of(), null, null));
+        request.addMessage(Message.builder().role(turn.role()).content(turn.content()).build());
       }
     }
     request.addMessage(Message.user(input.prompt() == null ? "" : input.prompt()));

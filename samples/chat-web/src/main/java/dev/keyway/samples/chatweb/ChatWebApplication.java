@@ -1,5 +1,8 @@
 package dev.keyway.samples.chatweb;
 
+import dev.keyway.ollama.OllamaClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
@@ -7,11 +10,17 @@ import org.springframework.context.event.EventListener;
 import org.springframework.core.env.Environment;
 
 /**
- * A chat page whose server-side route holds the Ollama key. With no Ollama configured it talks to
- * Keyway's stand-in (see {@link DemoMode}); with OLLAMA_HOST / OLLAMA_API_KEY set, to the real one.
+ * A chat page whose server-side route holds the Ollama key ({@link ChatController}), and Keyway's
+ * key-holding gateway behind Spring Security ({@link SecurityConfig}).
+ *
+ * <p>The {@code OllamaClient} bean comes from Keyway's starter: {@code OLLAMA_HOST} (or {@code
+ * ollama.base-url}), {@code OLLAMA_API_KEY} and {@code OLLAMA_API_KEY_HEADER}. With no Ollama
+ * configured it talks to Keyway's stand-in ({@link DemoMode}). {@code PORT} changes the port
+ * (8080), {@code CHAT_MODEL} the default model (llama3.2).
  */
 @SpringBootApplication
 public class ChatWebApplication {
+  private static final Logger LOG = LoggerFactory.getLogger(ChatWebApplication.class);
 
   public static void main(String[] args) {
     SpringApplication.run(ChatWebApplication.class, args);
@@ -20,6 +29,10 @@ public class ChatWebApplication {
   @EventListener
   void ready(ApplicationReadyEvent event) {
     Environment env = event.getApplicationContext().getEnvironment();
-    System.out.println("Keyway chat is up: open http://localhost:" + env.getProperty("local.server.port") + "/");
+    OllamaClient ollama = event.getApplicationContext().getBean(OllamaClient.class);
+    boolean demo = env.getProperty(DemoMode.DEMO, Boolean.class, false);
+    LOG.info("Keyway chat is up: open http://localhost:{}/ (Ollama: {}{})",
+        env.getProperty("local.server.port"), ollama.baseUrl(),
+        demo ? ", demo mode: scripted answers from Keyway's stand-in" : "");
   }
 }

@@ -1,47 +1,77 @@
 package dev.keyway.samples.chatweb;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
 
 import dev.keyway.ollama.testkit.OllamaStandIn;
+import dev.keyway.ollama.testkit.RecordedRequest;
 import dev.keyway.ollama.testkit.ScriptedModel;
 import java.io.File;
+import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
-import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.WebDriverWait;
-import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.core.env.Environment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * The chat page in a real headless Chromium (Debian's chromium and chromium-driver; nothing is
- * downloaded): tokens appear one by one, Stop cancels generation upstream, thinking shows apart,
- * and the key is nowhere the browser can read.
+ * The chat page in a real headless Chromium: Debian's /usr/bin/chromium driven through Debian's
+ * /usr/bin/chromedriver (apt-get install chromium chromium-driver). Both paths are given to
+ * Selenium, so Selenium Manager never looks for, or downloads, a browser or a driver. Without them
+ * the test fails; it is never skipped.
+ *
+ * <p>The stand-in behind the app requires the key and waits {@link #DELAY} before each token, so
+ * that what the browser shows can be compared with what has been generated.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "keyway.demo=false")
 class ChatPageBrowserTest {
-  static final String KEY = "sk-browser-never-sees-this-6021";
-  static final List<String> WORDS = List.of("one", "two", "three", "four", "five", "six", "seven",
-      "eight", "nine", "ten", "eleven", "twelve");
+  static final File CHROMIUM = new File("/usr/bin/chromium");
+  static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
+  static final String KEY = Http.newKey("sk-browser-");
+  static final Duration DELAY = Duration.ofMillis(150);
+  static final List<String> THINKING = List.of("Counting", " slowly", " to", " twelve");
+  static final List<String> WORDS = List.of("one", " two", " three", " four", " five", " six", " seven",
+      " eight", " nine", " ten", " eleven", " twelve");
+  static final String ANSWER = String.join("", WORDS);
   static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey(KEY)
-      .model(ScriptedModel.named("llama3.2").thinking("Counting", " slowly")
-          .answer(String.join(" ", WORDS)).tokenDelay(Duration.ofMillis(250)))
+      .model(ScriptedModel.named("llama3.2").thinking(THINKING.toArray(String[]::new)).answer(ANSWER)
+          .tokenDelay(DELAY))
       .build();
-  static WebDriver browser;
+  /** Selenium logs through java.util.logging; its "no CDP for Chromium 156" notice is noise here. */
+  static final java.util.logging.Logger SELENIUM_LOG = java.util.logging.Logger.getLogger("org.openqa.selenium");
+
   static ChromeDriverService driverService;
+  static ChromeDriver browser;
+  static Path profile;
 
   @DynamicPropertySource
   static void ollama(DynamicPropertyRegistry registry) {
@@ -51,101 +81,347 @@ class ChatPageBrowserTest {
   }
 
   @BeforeAll
-  static void startBrowser() throws Exception {
-    File chromium = new File("/usr/bin/chromium");
-    File driver = new File("/usr/bin/chromedriver");
-    assertThat(chromium).as("headless Chromium is needed: apt-get install chromium chromium-driver").exists();
-    assertThat(driver).as("chromedriver is needed: apt-get install chromium chromium-driver").exists();
-    driverService = new ChromeDriverService.Builder().usingDriverExecutable(driver).usingAnyFreePort().build();
+  static void startBrowser() throws IOException {
+    for (File binary : List.of(CHROMIUM, CHROMEDRIVER)) {
+      if (!binary.canExecute()) {
+        fail(binary + " is missing: this end-to-end test needs Debian's headless Chromium and its"
+            + " driver. Install them with: apt-get install chromium chromium-driver");
+      }
+    }
+    SELENIUM_LOG.setLevel(Level.SEVERE);
+    // Belt and braces: even a code path that ignored the service below would find this driver.
+    System.setProperty(ChromeDriverService.CHROME_DRIVER_EXE_PROPERTY, CHROMEDRIVER.getPath());
+    profile = Files.createTempDirectory("keyway-chromium-");
+    driverService = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER).usingAnyFreePort().build();
     ChromeOptions options = new ChromeOptions();
-    options.setBinary(chromium);
+    options.setBinary(CHROMIUM);
     options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
         "--disable-background-networking", "--disable-component-update", "--no-first-run",
-        "--disable-sync", "--disable-quic",
-        "--user-data-dir=" + Files.createTempDirectory("keyway-chromium"));
+        "--disable-sync", "--disable-quic", "--disable-extensions", "--user-data-dir=" + profile);
+    LoggingPreferences logs = new LoggingPreferences();
+    logs.enable(LogType.PERFORMANCE, Level.ALL); // every network event the browser sees
+    options.setCapability("goog:loggingPrefs", logs);
     browser = new ChromeDriver(driverService, options);
+    browser.manage().timeouts().scriptTimeout(Duration.ofSeconds(20));
   }
 
   @AfterAll
-  static void stop() {
-    if (browser != null) {
-      browser.quit();
+  static void stopBrowser() throws Exception {
+    try {
+      if (browser != null) {
+        browser.quit();
+      }
+    } finally {
+      if (driverService != null) {
+        driverService.stop();
+      }
+      killLeftovers();
+      OLLAMA.close();
     }
-    if (driverService != null) {
-      driverService.stop();
-    }
-    OLLAMA.close();
   }
 
-  @Autowired Environment environment;
+  /** Ends any chromedriver or Chromium process of this test still alive, by its id, and checks. */
+  static void killLeftovers() throws Exception {
+    if (profile == null) {
+      return;
+    }
+    String profileArg = "--user-data-dir=" + profile;
+    List<ProcessHandle> ours = Stream.concat(
+            ProcessHandle.current().descendants().filter(p -> command(p).startsWith("/usr/bin/chrom")
+                || command(p).contains("/chromium/")),
+            ProcessHandle.allProcesses().filter(p -> p.info().arguments()
+                .map(args -> List.of(args).contains(profileArg)).orElse(false)))
+        .distinct().toList();
+    for (ProcessHandle process : ours) {
+      process.destroyForcibly();
+    }
+    for (ProcessHandle process : ours) {
+      process.onExit().get(5, TimeUnit.SECONDS);
+    }
+    try (Stream<Path> files = Files.walk(profile)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+    assertThat(ProcessHandle.current().descendants().filter(p -> command(p).contains("chrom")).toList())
+        .as("no browser or driver process outlives the test").isEmpty();
+  }
+
+  static String command(ProcessHandle process) {
+    return process.info().command().orElse("");
+  }
+
+  @LocalServerPort int port;
 
   String base() {
-    return "http://127.0.0.1:" + environment.getProperty("local.server.port");
+    return "http://127.0.0.1:" + port;
   }
 
   @BeforeEach
-  void open() {
+  void openPage() {
     browser.get(base() + "/");
+    waitUntil(() -> !browser.findElement(By.id("model")).getDomProperty("value").isEmpty()); // /api/info answered
   }
 
-  String text(String id) {
-    return browser.findElement(By.id(id)).getText();
+  // --- helpers ------------------------------------------------------------------------------
+
+  void waitUntil(java.util.function.BooleanSupplier condition) {
+    new WebDriverWait(browser, Duration.ofSeconds(15), Duration.ofMillis(25)).until(b -> condition.getAsBoolean());
   }
+
+  /** The newest assistant turn as the page shows it, read in one round trip. */
+  @SuppressWarnings("unchecked")
+  Map<String, Object> lastTurn() {
+    return (Map<String, Object>) browser.executeScript(
+        "const t = [...document.querySelectorAll('#log .turn.assistant')].pop();"
+            + "if (!t) return {state: 'none'};"
+            + "const box = t.querySelector('.thinking');"
+            + "return {state: t.dataset.state, answer: t.querySelector('.answer').textContent,"
+            + " thinking: t.querySelector('.thinking-text').textContent, thinkingShown: !box.hidden,"
+            + " thinkingOpen: box.open, error: t.querySelector('.error').hidden ? null : t.querySelector('.error').textContent,"
+            + " status: t.querySelector('.status').textContent};");
+  }
+
+  String state() {
+    return (String) lastTurn().get("state");
+  }
+
+  /**
+   * Records, with the browser's own clock (the same wall clock as this JVM's), every change of the
+   * newest turn's answer and thinking text: what a user would have seen, and when.
+   */
+  void recordChanges() {
+    browser.executeScript(
+        "window.__seen = []; let last = '';"
+            + "new MutationObserver(() => {"
+            + "  const t = [...document.querySelectorAll('#log .turn.assistant')].pop(); if (!t) return;"
+            + "  const now = {answer: t.querySelector('.answer').textContent,"
+            + "               thinking: t.querySelector('.thinking-text').textContent};"
+            + "  const key = JSON.stringify(now); if (key === last) return; last = key;"
+            + "  window.__seen.push({t: Date.now(), answer: now.answer, thinking: now.thinking});"
+            + "}).observe(document.getElementById('log'), {subtree: true, childList: true, characterData: true});");
+  }
+
+  record Seen(Instant at, String answer, String thinking) {}
+
+  @SuppressWarnings("unchecked")
+  List<Seen> seen() {
+    List<Map<String, Object>> raw = (List<Map<String, Object>>) browser.executeScript("return window.__seen;");
+    return raw.stream().map(m -> new Seen(Instant.ofEpochMilli(((Number) m.get("t")).longValue()),
+        (String) m.get("answer"), (String) m.get("thinking"))).toList();
+  }
+
+  void ask(String prompt) {
+    WebElement input = browser.findElement(By.id("prompt"));
+    input.clear();
+    input.sendKeys(prompt);
+    browser.findElement(By.id("send")).click();
+  }
+
+  RecordedRequest lastChatUpstream() {
+    List<RecordedRequest> chats = OLLAMA.requests().stream().filter(r -> r.path().equals("/api/chat")).toList();
+    return chats.get(chats.size() - 1);
+  }
+
+  // --- the tests ----------------------------------------------------------------------------
 
   @Test
-  void tokensAppearOneByOneAndThinkingIsShownApart() {
-    int requestsBefore = OLLAMA.requestCount();
-    browser.findElement(By.id("send")).click();
-    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
-    wait.until(b -> !text("answer").isBlank());
-    String firstSeen = text("answer");
-    // The stand-in spaces the 12 words 250 ms apart: the first one is on the page while most of
-    // the answer has not been sent yet.
-    assertThat(firstSeen.split(" ").length).isLessThan(WORDS.size() - 3);
-    wait.until(b -> "true".equals(browser.findElement(By.id("answer")).getAttribute("data-done")));
-    assertThat(text("answer")).isEqualTo(String.join(" ", WORDS));
-    browser.findElement(By.tagName("summary")).click();
-    assertThat(text("thinking")).isEqualTo("Counting slowly");
-    assertThat(OLLAMA.requestCount()).isEqualTo(requestsBefore + 1);
-  }
+  void tokensAppearOneByOneLongBeforeTheLastIsGenerated() {
+    recordChanges();
+    ask("Count to twelve");
+    waitUntil(() -> "done".equals(state()));
 
-  @Test
-  void stopCancelsGenerationUpstream() {
-    int disconnectsBefore = OLLAMA.disconnects();
-    browser.findElement(By.id("send")).click();
-    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
-    wait.until(b -> !text("answer").isBlank());
-    browser.findElement(By.id("stop")).click();
-    wait.until(b -> "true".equals(browser.findElement(By.id("answer")).getAttribute("data-stopped")));
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (OLLAMA.disconnects() == disconnectsBefore && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
+    List<Seen> answers = seen().stream().filter(s -> !s.answer().isEmpty()).toList();
+    Seen first = answers.get(0);
+    // The stand-in waits DELAY before each of its pieces (thinking, then answer), so it cannot have
+    // sent the last one before this instant.
+    Instant lastSentNotBefore = lastChatUpstream().receivedAt()
+        .plus(DELAY.multipliedBy(THINKING.size() + WORDS.size()));
+    assertThat(ANSWER).startsWith(first.answer());
+    assertThat(first.answer().split(" ")).as("first text on screen: %s", first.answer()).hasSizeLessThanOrEqualTo(2);
+    assertThat(first.at()).as("first token on screen, well before the last one existed")
+        .isBefore(lastSentNotBefore.minus(DELAY.multipliedBy(4)));
+    // It grew a token at a time: every snapshot extends the one before, up to the whole answer.
+    assertThat(answers.size()).isGreaterThanOrEqualTo(WORDS.size() - 2);
+    for (int i = 1; i < answers.size(); i++) {
+      assertThat(answers.get(i).answer()).startsWith(answers.get(i - 1).answer());
     }
-    assertThat(OLLAMA.disconnects()).as("the stand-in saw the upstream call cancelled").isGreaterThan(disconnectsBefore);
-    assertThat(text("answer").split(" ").length).isLessThan(WORDS.size());
+    assertThat(answers.get(answers.size() - 1).answer()).isEqualTo(ANSWER);
+    assertThat(Duration.between(first.at(), answers.get(answers.size() - 1).at()))
+        .isGreaterThan(DELAY.multipliedBy(WORDS.size() - 1).multipliedBy(7).dividedBy(10));
+    assertThat((String) lastTurn().get("status")).startsWith("llama3.2 · " + (THINKING.size() + WORDS.size()) + " tokens");
+
+    // The next question carries the conversation so far (a missing model answers at once).
+    browser.findElement(By.id("model")).clear();
+    browser.findElement(By.id("model")).sendKeys("qwen9:huge");
+    ask("And back?");
+    waitUntil(() -> "error".equals(state()));
+    List<String> sent = new ArrayList<>();
+    lastChatUpstream().bodyJson().get("messages")
+        .forEach(m -> sent.add(m.get("role").asText() + ": " + m.get("content").asText()));
+    assertThat(sent).containsExactly("user: Count to twelve", "assistant: " + ANSWER, "user: And back?");
   }
 
   @Test
+  void stopCancelsGenerationUpstream() throws InterruptedException {
+    assertThat(OLLAMA.disconnects()).as("no earlier test left a stream abandoned").isZero();
+    ask("Count to twelve");
+    waitUntil(() -> ((String) lastTurn().get("answer")).split(" ").length >= 2);
+
+    browser.findElement(By.id("stop")).click();
+
+    assertThat(OLLAMA.awaitDisconnect(Duration.ofSeconds(5)))
+        .as("the stand-in saw the app's upstream call cancelled").isTrue();
+    waitUntil(() -> "stopped".equals(state()));
+    String shownAtStop = (String) lastTurn().get("answer");
+    Thread.sleep(DELAY.multipliedBy(4).toMillis()); // long enough for a few more tokens, had any come
+    Map<String, Object> turn = lastTurn();
+    assertThat(turn.get("answer")).isEqualTo(shownAtStop);
+    assertThat(shownAtStop.split(" ")).hasSizeLessThan(WORDS.size());
+    assertThat((String) turn.get("status")).contains("Stopped");
+    assertThat(browser.findElement(By.id("stop")).isEnabled()).isFalse();
+    assertThat(browser.findElement(By.id("send")).isEnabled()).isTrue();
+  }
+
+  @Test
+  void thinkingIsShownApartFromTheAnswer() {
+    recordChanges();
+    ask("Count to twelve");
+    waitUntil(() -> !((String) lastTurn().get("thinking")).isEmpty());
+    assertThat(lastTurn()).containsEntry("thinkingShown", true).containsEntry("thinkingOpen", true)
+        .containsEntry("answer", "");
+    waitUntil(() -> "done".equals(state()));
+
+    Map<String, Object> turn = lastTurn();
+    assertThat(turn.get("thinking")).isEqualTo(String.join("", THINKING));
+    assertThat(turn.get("answer")).isEqualTo(ANSWER);
+    assertThat(turn).containsEntry("thinkingOpen", false); // folded once the answer came
+    // Thinking streamed first, token by token, and never leaked into the answer.
+    List<Seen> seen = seen();
+    assertThat(seen.stream().filter(s -> s.answer().isEmpty() && !s.thinking().isEmpty()).count())
+        .isGreaterThanOrEqualTo(THINKING.size() - 1);
+    assertThat(seen).allSatisfy(s -> assertThat(s.answer()).doesNotContain("Counting"));
+    // A grey block of its own that opens on a click.
+    WebElement box = browser.findElement(By.cssSelector("#log .turn.assistant:last-child details.thinking"));
+    assertThat(box.getCssValue("color")).isEqualTo("rgba(107, 107, 107, 1)");
+    box.findElement(By.tagName("summary")).click();
+    assertThat(box.findElement(By.className("thinking-text")).getText()).isEqualTo(String.join("", THINKING));
+  }
+
+  @Test
+  void errorsAreShownInWords() {
+    browser.findElement(By.id("model")).clear();
+    browser.findElement(By.id("model")).sendKeys("qwen9:huge");
+    ask("hi");
+    waitUntil(() -> "error".equals(state()));
+
+    WebElement error = browser.findElement(By.cssSelector("#log .turn.assistant:last-child .error"));
+    assertThat(error.isDisplayed()).isTrue();
+    assertThat(error.getDomAttribute("role")).isEqualTo("alert");
+    assertThat(error.getText()).isEqualTo("Model 'qwen9:huge' is not available — ollama pull qwen9:huge");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
   void theKeyIsNowhereTheBrowserCanRead() {
-    browser.findElement(By.id("send")).click();
-    new WebDriverWait(browser, Duration.ofSeconds(20))
-        .until(b -> "true".equals(browser.findElement(By.id("answer")).getAttribute("data-done")));
-    assertThat(browser.getPageSource()).doesNotContain(KEY);
-    // Every resource and API answer the page can fetch, bodies and headers.
-    @SuppressWarnings("unchecked")
-    Map<String, Object> seen = (Map<String, Object>) ((JavascriptExecutor) browser).executeAsyncScript(
+    browser.manage().logs().get(LogType.PERFORMANCE); // start from an empty network log
+    browser.get(base() + "/");
+    waitUntil(() -> !browser.findElement(By.id("model")).getDomProperty("value").isEmpty());
+    ask("Count to twelve");
+    waitUntil(() -> "done".equals(state()));
+    browser.findElement(By.id("model")).clear();
+    browser.findElement(By.id("model")).sendKeys("qwen9:huge"); // an error answer too
+    ask("hi");
+    waitUntil(() -> "error".equals(state()));
+
+    // Every request and response the browser saw: URLs, headers (parsed and raw), request bodies.
+    Map<String, String> responses = new LinkedHashMap<>(); // requestId -> url
+    Set<String> streamed = new HashSet<>(); // requestIds of NDJSON answers
+    Map<String, Map<String, Object>> requests = new LinkedHashMap<>(); // requestId -> request
+    StringBuilder seenByBrowser = new StringBuilder();
+    for (LogEntry entry : browser.manage().logs().get(LogType.PERFORMANCE)) {
+      Map<String, Object> message = (Map<String, Object>) Http.parse(entry.getMessage()).get("message");
+      Map<String, Object> params = (Map<String, Object>) message.get("params");
+      switch ((String) message.get("method")) {
+        case "Network.requestWillBeSent" -> {
+          requests.put((String) params.get("requestId"), (Map<String, Object>) params.get("request"));
+          seenByBrowser.append(Http.write(params.get("request"))).append('\n');
+        }
+        case "Network.responseReceived" -> {
+          Map<String, Object> response = (Map<String, Object>) params.get("response");
+          responses.put((String) params.get("requestId"), (String) response.get("url"));
+          if (String.valueOf(response.get("mimeType")).equals("application/x-ndjson")) {
+            streamed.add((String) params.get("requestId"));
+          }
+          seenByBrowser.append(response.get("url")).append(' ').append(response.get("headers")).append('\n');
+        }
+        case "Network.responseReceivedExtraInfo" ->
+            seenByBrowser.append(params.get("headers")).append(params.get("headersText")).append('\n');
+        default -> { }
+      }
+    }
+    // Their bodies: from DevTools for the page and its files. DevTools keeps a streamed body only
+    // in part, if at all, so each NDJSON answer is fetched again, exactly as the page asked for it,
+    // and read whole (the stand-in is scripted: same request, same bytes).
+    List<String> paths = new ArrayList<>();
+    List<Map<String, Object>> replays = new ArrayList<>();
+    for (Map.Entry<String, String> response : responses.entrySet()) {
+      URI uri = URI.create(response.getValue());
+      if (!"http".equals(uri.getScheme()) || uri.getPort() != port) {
+        continue; // the data: favicon; nothing else is fetched
+      }
+      paths.add(uri.getPath());
+      if (streamed.contains(response.getKey())) {
+        replays.add(requests.get(response.getKey()));
+      } else {
+        Map<String, Object> body = browser.executeCdpCommand("Network.getResponseBody",
+            Map.of("requestId", response.getKey()));
+        seenByBrowser.append(body.get("body")).append('\n');
+      }
+    }
+    assertThat(paths).contains("/", "/style.css", "/app.js", "/api/info").filteredOn("/api/chat"::equals).hasSize(2);
+    assertThat(replays).extracting(r -> URI.create((String) r.get("url")).getPath()).containsExactly("/api/chat", "/api/chat");
+    List<String> replayed = (List<String>) browser.executeAsyncScript(
         "const done = arguments[arguments.length - 1];"
-            + "const urls = ['/', '/index.html', '/app.js', '/style.css', '/api/info'];"
+            + "Promise.all(arguments[0].map(r => fetch(r.url, {method: r.method, headers: r.headers, body: r.postData})"
+            + "  .then(async res => JSON.stringify([...res.headers]) + ' ' + await res.text())))"
+            + "  .then(done).catch(e => done(['REPLAY FAILED ' + e]));", replays);
+    assertThat(replayed).hasSize(2);
+    assertThat(replayed.get(0)).contains("\"type\":\"thinking\"").contains("\"type\":\"done\"");
+    assertThat(replayed.get(1)).contains("\"type\":\"error\"");
+    replayed.forEach(body -> seenByBrowser.append(body).append('\n'));
+    // The page's own view, with a fresh fetch of every same-origin resource it loaded.
+    seenByBrowser.append(browser.getPageSource());
+    seenByBrowser.append(browser.executeAsyncScript(
+        "const done = arguments[arguments.length - 1];"
+            + "const urls = [location.pathname, ...performance.getEntriesByType('resource')"
+            + "  .map(e => new URL(e.name)).filter(u => u.origin === location.origin && u.pathname !== '/api/chat')"
+            + "  .map(u => u.pathname)];"
             + "Promise.all(urls.map(u => fetch(u).then(async r => u + ' ' + JSON.stringify([...r.headers]) + ' ' + await r.text())))"
-            + ".then(async parts => {"
-            + "  const chat = await fetch('/api/chat', {method: 'POST', headers: {'Content-Type': 'application/json'},"
-            + "    body: JSON.stringify({prompt: 'x'})});"
-            + "  parts.push('/api/chat ' + JSON.stringify([...chat.headers]) + ' ' + await chat.text());"
-            + "  done({all: parts.join('\\n'), count: parts.length});"
-            + "}).catch(e => done({all: 'ERROR ' + e, count: 0}));");
-    assertThat(((Number) seen.get("count")).intValue()).isEqualTo(6);
-    String all = (String) seen.get("all");
-    assertThat(all).contains("/app.js").contains("\"type\":\"done\"").doesNotContain(KEY);
-    assertThat(browser.manage().getCookies().toString()).doesNotContain(KEY);
+            + "  .then(parts => done(parts.join('\\n') + document.cookie + JSON.stringify(localStorage)"
+            + "    + JSON.stringify(sessionStorage) + document.documentElement.outerHTML))"
+            + "  .catch(e => done('FETCH FAILED ' + e));"));
+    seenByBrowser.append(browser.manage().getCookies());
+
+    String all = seenByBrowser.toString();
+    assertThat(all).as("what was read really includes the script, the answers and the headers")
+        .contains("AbortController").contains("\"type\":\"done\"").contains("ollama pull qwen9:huge")
+        .contains("X-Accel-Buffering").doesNotContain("FETCH FAILED");
+    assertThat(all).doesNotContain(KEY).doesNotContain(KEY.substring("sk-browser-".length()));
+    // The server's side of it: the key did travel, upstream only.
+    assertThat(lastChatUpstream().header("X-API-Key")).isEqualTo(KEY);
+  }
+
+  @Test
+  void aDemoAppSaysSoOnThePage() {
+    try (ConfigurableApplicationContext demo = new SpringApplicationBuilder(ChatWebApplication.class)
+        .properties("server.port=0", "keyway.demo=true").run()) {
+      browser.get("http://127.0.0.1:" + demo.getEnvironment().getProperty("local.server.port") + "/");
+      WebElement banner = browser.findElement(By.id("banner"));
+      waitUntil(banner::isDisplayed);
+      assertThat(banner.getText()).startsWith("Demo mode: no Ollama is configured")
+          .contains("OLLAMA_HOST and OLLAMA_API_KEY");
+    }
+    browser.get(base() + "/");
+    waitUntil(() -> !browser.findElement(By.id("model")).getDomProperty("value").isEmpty());
+    assertThat(browser.findElement(By.id("banner")).isDisplayed()).as("no banner with a real server").isFalse();
   }
 }

@@ -1,27 +1,44 @@
 package dev.keyway.samples.chatweb;
 
+import static dev.keyway.samples.chatweb.Http.assertNoKey;
+import static dev.keyway.samples.chatweb.Http.chatBody;
+import static dev.keyway.samples.chatweb.Http.events;
+import static dev.keyway.samples.chatweb.Http.joined;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.keyway.ollama.testkit.OllamaStandIn;
+import dev.keyway.ollama.testkit.RecordedRequest;
 import dev.keyway.ollama.testkit.ScriptedModel;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.core.env.Environment;
+import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-/** The server-side route and the protected gateway, over HTTP. */
+/** The application's own chat route over real HTTP, against a stand-in that requires the key. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "keyway.demo=false")
 class ChatRouteTest {
-  static final String KEY = "sk-route-4242";
+  static final String KEY = Http.newKey("sk-route-");
+  static final Duration SLOW = Duration.ofMillis(100);
+  static final List<String> COUNT = List.of("one", " two", " three", " four", " five", " six", " seven", " eight");
   static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey(KEY)
-      .model(ScriptedModel.named("llama3.2").thinking("Hmm").answer("Blue wins.")).build();
+      .model(ScriptedModel.named("llama3.2").thinking("Hmm", ", blue?").answer("Blue light scatters most."))
+      .model(ScriptedModel.named("slow").answer(String.join("", COUNT)).tokenDelay(SLOW))
+      .build();
 
   @DynamicPropertySource
   static void ollama(DynamicPropertyRegistry registry) {
@@ -35,41 +52,148 @@ class ChatRouteTest {
     OLLAMA.close();
   }
 
-  @Autowired Environment environment;
-  final HttpClient http = HttpClient.newHttpClient();
+  @LocalServerPort int port;
 
-  HttpResponse<String> chat(String prompt) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(base() + "/api/chat"))
+  String url(String path) {
+    return "http://127.0.0.1:" + port + path;
+  }
+
+  RecordedRequest lastUpstream() {
+    List<RecordedRequest> requests = OLLAMA.requests();
+    return requests.get(requests.size() - 1);
+  }
+
+  @Test
+  void streamsThinkingThenContentThenDoneWithStats() {
+    HttpResponse<String> response = Http.postJson(url("/api/chat"), chatBody(null, "Why is the sky blue?"));
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+        type -> assertThat(type).startsWith("application/x-ndjson"));
+    assertThat(response.headers().firstValue("X-Accel-Buffering")).hasValue("no");
+    List<Map<String, Object>> events = events(response);
+    List<String> types = events.stream().map(e -> (String) e.get("type")).toList();
+    assertThat(String.join(",", types)).matches("(thinking,)+(content,)+done");
+    assertThat(joined(events, "thinking")).isEqualTo("Hmm, blue?");
+    assertThat(joined(events, "content")).isEqualTo("Blue light scatters most.");
+    Map<String, Object> done = events.get(events.size() - 1);
+    assertThat(done).containsEntry("model", "llama3.2").containsEntry("doneReason", "stop")
+        .containsKeys("evalCount", "promptEvalCount", "totalDurationMs");
+    assertThat((Integer) done.get("evalCount")).isPositive();
+    assertNoKey(response, KEY);
+
+    RecordedRequest upstream = lastUpstream();
+    assertThat(upstream.method()).isEqualTo("POST");
+    assertThat(upstream.path()).isEqualTo("/api/chat");
+    assertThat(upstream.header("X-API-Key")).isEqualTo(KEY);
+    assertThat(upstream.bodyJson().get("stream").asBoolean()).isTrue();
+    assertThat(upstream.bodyJson().get("model").asText()).isEqualTo("llama3.2");
+  }
+
+  @Test
+  void sendsTheWholeConversationUpstream() {
+    String body = Http.write(Map.of("model", "llama3.2", "messages", List.of(
+        Map.of("role", "system", "content", "Answer briefly."),
+        Map.of("role", "user", "content", "Why is the sky blue?"),
+        Map.of("role", "assistant", "content", "Scattering."),
+        Map.of("role", "user", "content", "And sunsets?"))));
+
+    assertThat(Http.postJson(url("/api/chat"), body).statusCode()).isEqualTo(200);
+
+    JsonNode messages = lastUpstream().bodyJson().get("messages");
+    List<String> sent = new ArrayList<>();
+    messages.forEach(m -> sent.add(m.get("role").asText() + ": " + m.get("content").asText()));
+    assertThat(sent).containsExactly("system: Answer briefly.", "user: Why is the sky blue?",
+        "assistant: Scattering.", "user: And sunsets?");
+  }
+
+  @Test
+  void eachTokenIsFlushedAsItIsGenerated() throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(URI.create(url("/api/chat")))
         .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"" + prompt + "\"}")).build(),
-        HttpResponse.BodyHandlers.ofString());
-  }
-
-  String base() {
-    return "http://127.0.0.1:" + environment.getProperty("local.server.port");
-  }
-
-  @Test
-  void streamsThinkingThenContentThenDone() throws Exception {
-    HttpResponse<String> r = chat("why");
-    assertThat(r.statusCode()).isEqualTo(200);
-    assertThat(r.body()).contains("{\"type\":\"thinking\",\"text\":\"Hmm\"}")
-        .contains("\"type\":\"content\"").contains("\"type\":\"done\"").doesNotContain(KEY);
-    assertThat(r.headers().map().toString()).doesNotContain(KEY);
-    assertThat(OLLAMA.requests().get(OLLAMA.requests().size() - 1).header("X-API-Key")).isEqualTo(KEY);
-  }
-
-  @Test
-  void infoIsNotDemoAndHasNoKey() throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base() + "/api/info")).build(),
-        HttpResponse.BodyHandlers.ofString());
-    assertThat(r.body()).contains("\"demo\":false").contains(OLLAMA.baseUrl()).doesNotContain(KEY);
+        .POST(HttpRequest.BodyPublishers.ofString(chatBody("slow", "Count"))).build();
+    List<Long> contentArrivals = new ArrayList<>();
+    long doneArrival = -1;
+    try (BufferedReader lines = new BufferedReader(new InputStreamReader(
+        HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofInputStream()).body(),
+        StandardCharsets.UTF_8))) {
+      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+        String type = (String) Http.parse(line).get("type");
+        if ("content".equals(type)) {
+          contentArrivals.add(System.nanoTime());
+        } else if ("done".equals(type)) {
+          doneArrival = System.nanoTime();
+        }
+      }
+    }
+    assertThat(contentArrivals).hasSize(COUNT.size());
+    assertThat(doneArrival).isPositive();
+    // The stand-in waits 100 ms before each token: had the route buffered, they would all arrive at once.
+    Duration spread = Duration.ofNanos(contentArrivals.get(contentArrivals.size() - 1) - contentArrivals.get(0));
+    assertThat(spread).isGreaterThan(SLOW.multipliedBy(COUNT.size() - 1).multipliedBy(7).dividedBy(10));
   }
 
   @Test
-  void gatewayNeedsASignedInUser() throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base() + "/ollama/api/tags")).build(),
-        HttpResponse.BodyHandlers.ofString());
-    assertThat(r.statusCode()).isEqualTo(401);
+  void aBrowserThatStopsReadingCancelsGenerationUpstream() throws Exception {
+    int disconnectsBefore = OLLAMA.disconnects();
+    HttpRequest request = HttpRequest.newBuilder(URI.create(url("/api/chat")))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(chatBody("slow", "Count"))).build();
+    HttpResponse<InputStream> response =
+        HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofInputStream());
+    BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8));
+    assertThat(lines.readLine()).contains("\"type\":\"content\"");
+    lines.close(); // what an aborted fetch does: the connection to the app goes away mid-answer
+
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (OLLAMA.disconnects() == disconnectsBefore && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(OLLAMA.disconnects()).as("the stand-in saw its client (the route) hang up mid-stream")
+        .isEqualTo(disconnectsBefore + 1);
+  }
+
+  @Test
+  void aMissingModelIsExplainedWithThePullCommand() {
+    HttpResponse<String> response = Http.postJson(url("/api/chat"), chatBody("qwen9:huge", "hi"));
+
+    assertThat(response.statusCode()).isEqualTo(502);
+    assertThat(events(response)).containsExactly(Map.of("type", "error",
+        "message", "Model 'qwen9:huge' is not available — ollama pull qwen9:huge"));
+    assertNoKey(response, KEY);
+  }
+
+  @Test
+  void aMalformedConversationIsRefusedBeforeAnythingGoesUpstream() {
+    int before = OLLAMA.requestCount();
+
+    HttpResponse<String> empty = Http.postJson(url("/api/chat"), "{\"messages\":[]}");
+    HttpResponse<String> badRole = Http.postJson(url("/api/chat"),
+        "{\"messages\":[{\"role\":\"tool\",\"content\":\"x\"}]}");
+
+    assertThat(empty.statusCode()).isEqualTo(400);
+    assertThat(events(empty)).containsExactly(Map.of("type", "error", "message", "Send at least one message."));
+    assertThat(badRole.statusCode()).isEqualTo(400);
+    assertThat(badRole.body()).contains("role: system, user or assistant");
+    assertThat(OLLAMA.requestCount()).isEqualTo(before);
+  }
+
+  @Test
+  void infoNamesModelAndServerButNeverTheKey() {
+    HttpResponse<String> response = Http.get(url("/api/info"));
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(Http.parse(response.body())).containsExactly(
+        Map.entry("demo", false), Map.entry("model", "llama3.2"), Map.entry("baseUrl", OLLAMA.baseUrl() + "/"));
+    assertNoKey(response, KEY);
+  }
+
+  @Test
+  void thePageAndItsFilesAreServedWithoutTheKey() {
+    for (String path : List.of("/", "/index.html", "/app.js", "/style.css")) {
+      HttpResponse<String> response = Http.get(url(path));
+      assertThat(response.statusCode()).as(path).isEqualTo(200);
+      assertNoKey(response, KEY);
+    }
   }
 }

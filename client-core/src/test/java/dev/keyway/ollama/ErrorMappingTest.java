@@ -104,13 +104,25 @@ class ErrorMappingTest {
   }
 
   @Test
-  void htmlErrorPageIsQuotedAndCut() {
+  void htmlErrorPageIsReducedToItsTitle() {
     answer(502, "text/html", "<html><head><title>502 Bad Gateway</title></head><body>"
         + "<h1>Bad Gateway</h1>" + "<p>padding</p>".repeat(200) + "</body></html>");
     assertThatThrownBy(() -> client.chat(CHAT))
         .isInstanceOfSatisfying(OllamaHttpException.class, e -> {
           assertThat(e.status()).isEqualTo(502);
-          assertThat(e.serverMessage()).startsWith("<html><head><title>502 Bad Gateway").endsWith("…");
+          assertThat(e.serverMessage()).isEqualTo("502 Bad Gateway");
+          assertThat(e.getMessage()).endsWith(": 502 Bad Gateway (an HTML page: a proxy or web server answered, not Ollama)");
+        });
+  }
+
+  @Test
+  void htmlErrorPageWithoutTitleLosesItsTagsAndIsCut() {
+    answer(503, "text/html", "<!DOCTYPE html><html><body><h1>Service Unavailable</h1>"
+        + "<p>padding</p>".repeat(200) + "</body></html>");
+    assertThatThrownBy(() -> client.chat(CHAT))
+        .isInstanceOfSatisfying(OllamaHttpException.class, e -> {
+          assertThat(e.serverMessage()).startsWith("Service Unavailable padding padding").endsWith("…")
+              .doesNotContain("<");
           assertThat(e.serverMessage().length()).isLessThanOrEqualTo(301);
         });
   }

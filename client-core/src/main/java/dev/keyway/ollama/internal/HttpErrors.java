@@ -30,6 +30,9 @@ import org.jspecify.annotations.Nullable;
 final class HttpErrors {
   static final int MAX_QUOTE = 300;
   private static final long MAX_BODY_PEEK = 8 * 1024;
+  private static final Pattern HTML_TITLE =
+      Pattern.compile("<title[^>]*>([^<]*)</title>", Pattern.CASE_INSENSITIVE);
+  private static final Pattern HTML_TAG = Pattern.compile("<[^>]*>?");
   private static final Pattern MODEL_NOT_FOUND =
       Pattern.compile("model ['\"]([^'\"]*)['\"] not found");
 
@@ -59,6 +62,9 @@ final class HttpErrors {
     String where = describe(response.request());
     StringBuilder message = new StringBuilder("HTTP ").append(status).append(" from ").append(where);
     message.append(serverMessage.isEmpty() ? " (empty body)" : ": " + serverMessage);
+    if (isHtml(body)) {
+      message.append(" (an HTML page: a proxy or web server answered, not Ollama)");
+    }
 
     if (status == 401 || status == 403) {
       message.append(". ");
@@ -94,6 +100,11 @@ final class HttpErrors {
       message.append(" (Retry-After ").append(retryAfter.toSeconds()).append(" s)");
     }
     return new OllamaHttpException(status, serverMessage, retryAfter, message.toString());
+  }
+
+  private static boolean isHtml(String body) {
+    String start = body.stripLeading();
+    return start.regionMatches(true, 0, "<!doctype html", 0, 14) || start.regionMatches(true, 0, "<html", 0, 5);
   }
 
   /** Maps an I/O failure before or during a call. */
@@ -157,8 +168,17 @@ final class HttpErrors {
   }
 
   /** {@code {"error": "…"}} gives its text; anything else is quoted, whitespace folded, cut. */
+  /**
+   * What the server said, short: Ollama's {@code error} field, an HTML page's title (or its text
+   * without tags), or the body itself, cut.
+   */
   static String serverMessage(String body) {
     String trimmed = body.strip();
+    if (isHtml(trimmed)) {
+      Matcher title = HTML_TITLE.matcher(trimmed);
+      String text = title.find() ? title.group(1) : HTML_TAG.matcher(trimmed).replaceAll(" ");
+      return cut(text.strip().replaceAll("\\s+", " "));
+    }
     if (trimmed.startsWith("{")) {
       try {
         JsonNode node = Json.MAPPER.readTree(trimmed);

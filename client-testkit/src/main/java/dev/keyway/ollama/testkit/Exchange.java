@@ -19,6 +19,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class Exchange {
   static final String TEXT = "text/plain; charset=utf-8";
+  static final String HTML = "text/html; charset=utf-8";
   static final String JSON = "application/json; charset=utf-8";
   static final String NDJSON = "application/x-ndjson";
 

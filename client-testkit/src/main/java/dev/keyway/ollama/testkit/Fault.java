@@ -23,6 +23,7 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>{@link #dropAfter}, {@link #dropMidCharacter}</td>
  *       <td>the connection is closed without a response</td></tr>
  *   <tr><td>{@link #endWithoutDone}</td><td>no effect</td></tr>
+ *   <tr><td>{@link #lineAfter}</td><td>200 with the raw line as the body</td></tr>
  *   <tr><td>{@link #stallAfter}</td><td>the reply is delayed by the stall</td></tr>
  * </table>
  */
@@ -33,6 +34,7 @@ public final class Fault {
     DROP_MID_CHARACTER,
     END_WITHOUT_DONE,
     STALL_AFTER,
+    LINE_AFTER,
     STATUS,
     SLOW_FIRST_BYTE
   }
@@ -99,6 +101,18 @@ public final class Fault {
     return stream(Kind.END_WITHOUT_DONE, tokens, "", Duration.ZERO);
   }
 
+  /**
+   * After {@code tokens} chunks, {@code rawLine} and a newline written as they are (for example
+   * a line that is not JSON), then a proper end of the chunked body without a {@code done} line.
+   * On a non-streamed request, the reply body is {@code rawLine} with status 200.
+   */
+  public static Fault lineAfter(int tokens, String rawLine) {
+    if (rawLine == null || rawLine.indexOf('\n') >= 0) {
+      throw new IllegalArgumentException("rawLine must be one line");
+    }
+    return stream(Kind.LINE_AFTER, tokens, rawLine, Duration.ZERO);
+  }
+
   /** After {@code tokens} chunks, a pause of {@code stall}, then the rest of the stream. */
   public static Fault stallAfter(int tokens, Duration stall) {
     return stream(Kind.STALL_AFTER, tokens, "", requireDelay(stall));
@@ -107,6 +121,7 @@ public final class Fault {
   /**
    * Answers {@code code} with {@code body} instead of the model's reply, without reading the
    * request body. A body that is a JSON object or array is sent as {@code application/json;
+   * charset=utf-8}, one that starts with {@code <} (a proxy's error page) as {@code text/html;
    * charset=utf-8}, any other as {@code text/plain; charset=utf-8}, an empty one with no content
    * type. Example: {@code Fault.status(503, "{\"error\":\"server busy\"}").retryAfter(...)}.
    */

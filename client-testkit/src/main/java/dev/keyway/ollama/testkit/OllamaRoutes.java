@@ -275,6 +275,10 @@ final class OllamaRoutes {
             case END_WITHOUT_DONE:
               ex.endStream();
               return;
+            case LINE_AFTER:
+              ex.chunk((fault.message + "\n").getBytes(StandardCharsets.UTF_8));
+              ex.endStream();
+              return;
             case DROP_MID_CHARACTER:
               dropMidCharacter(i);
               return;
@@ -304,6 +308,9 @@ final class OllamaRoutes {
           case DROP_AFTER:
           case DROP_MID_CHARACTER:
             ex.abort();
+            return;
+          case LINE_AFTER:
+            ex.text(200, Exchange.JSON, fault.message);
             return;
           case STALL_AFTER:
             ex.pause(fault.delay);
@@ -449,7 +456,10 @@ final class OllamaRoutes {
 
   private static void statusFault(Exchange ex, Fault fault) throws IOException {
     String body = fault.body;
-    String contentType = body.isEmpty() ? null : looksLikeJson(body) ? Exchange.JSON : Exchange.TEXT;
+    String contentType = body.isEmpty() ? null
+        : looksLikeJson(body) ? Exchange.JSON
+        : body.stripLeading().startsWith("<") ? Exchange.HTML
+        : Exchange.TEXT;
     List<String[]> extra =
         fault.retryAfter == null ? List.of() : List.<String[]>of(new String[] {"Retry-After", fault.retryAfter});
     ex.respond(fault.status, contentType, body.getBytes(StandardCharsets.UTF_8), extra);

@@ -153,15 +153,44 @@ class OllamaStandInFaultsTest {
   }
 
   @Test
-  void statusFaultWithTextBodyIsPlainText() {
+  void statusFaultWithHtmlBodyIsAnErrorPage() {
     ollama.enqueue(Fault.status(502, "<html>Bad Gateway</html>").retryAfter("Wed, 21 Oct 2015 07:28:00 GMT"));
 
     HttpResponse<String> response = Http.post(ollama, "/api/generate", "{\"model\":\"m\",\"prompt\":\"Hi\"}");
 
     assertThat(response.statusCode()).isEqualTo(502);
-    assertThat(response.headers().firstValue("Content-Type")).hasValue("text/plain; charset=utf-8");
+    assertThat(response.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
     assertThat(response.headers().firstValue("Retry-After")).hasValue("Wed, 21 Oct 2015 07:28:00 GMT");
     assertThat(response.body()).isEqualTo("<html>Bad Gateway</html>");
+  }
+
+  @Test
+  void statusFaultWithTextBodyIsPlainText() {
+    ollama.enqueue(Fault.status(401, "Unauthorized"));
+
+    HttpResponse<String> response = Http.post(ollama, "/api/generate", "{\"model\":\"m\",\"prompt\":\"Hi\"}");
+
+    assertThat(response.statusCode()).isEqualTo(401);
+    assertThat(response.headers().firstValue("Content-Type")).hasValue("text/plain; charset=utf-8");
+    assertThat(response.body()).isEqualTo("Unauthorized");
+  }
+
+  @Test
+  void lineAfterWritesTheRawLineThenEndsWithoutDone() {
+    ollama.enqueue(Fault.lineAfter(2, "{\"model\":\"m\",\"message\":"));
+
+    HttpResponse<String> response = Http.post(ollama, "/api/chat", CHAT);
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    String[] lines = response.body().split("\n");
+    assertThat(lines).hasSize(3);
+    assertThat(lines[2]).isEqualTo("{\"model\":\"m\",\"message\":");
+    assertThat(lines[1]).contains("\"done\":false");
+  }
+
+  @Test
+  void lineAfterRefusesALineBreak() {
+    assertThatThrownBy(() -> Fault.lineAfter(1, "a\nb")).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

@@ -18,6 +18,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
 import java.util.List;
 import okhttp3.Response;
 import okio.BufferedSource;
@@ -100,6 +101,13 @@ final class OllamaGatewayServlet extends HttpServlet {
       error(response, 400, "invalid JSON: " + e.getOriginalMessage());
       return;
     }
+    if (!lowerCaseFieldNames(body)) {
+      // Ollama decodes with Go's encoding/json, which matches field names case-insensitively
+      // (and folds 'ſ' to 's', 'K' to 'k'): "MODEL" or "Options" would reach the same fields as
+      // "model" and "options" upstream while escaping the checks below.
+      error(response, 400, "field names must be lower-case ASCII, as Ollama's are");
+      return;
+    }
     JsonNode model = body.get("model");
     if (!policy.allowsAll()) {
       if (model == null || !model.isTextual() || !policy.allows(model.asText())) {
@@ -124,6 +132,19 @@ final class OllamaGatewayServlet extends HttpServlet {
     forward(response, "POST", endpoint, STRICT.writeValueAsBytes(body), streaming, false);
   }
 
+  private static boolean lowerCaseFieldNames(ObjectNode body) {
+    for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      for (int i = 0; i < name.length(); i++) {
+        char c = name.charAt(i);
+        if (c >= 0x80 || (c >= 'A' && c <= 'Z')) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
   /** Applies {@code max-num-predict}; returns a message when the request cannot be accepted. */
   private String capNumPredict(ObjectNode body) {
     if (maxNumPredict == null) {
@@ -139,7 +160,10 @@ final class OllamaGatewayServlet extends HttpServlet {
     if (current != null && !current.isNull() && !current.isIntegralNumber()) {
       return "options.num_predict must be an integer";
     }
-    long value = current == null || current.isNull() ? -1 : current.asLong();
+    // A number beyond long (Ollama reads it as float64, and an out-of-range float64 → int
+    // conversion in Go can come out negative: unlimited) counts as too large.
+    long value = current == null || current.isNull() ? -1
+        : current.canConvertToLong() ? current.asLong() : Long.MAX_VALUE;
     if (value < 0 || value > maxNumPredict) {
       ((ObjectNode) options).put("num_predict", maxNumPredict);
     }

@@ -168,9 +168,9 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
       String excerpt = new String(line, 0, Math.min(length, EXCERPT), StandardCharsets.UTF_8);
       throw new OllamaStreamException(
           "Line " + (chunks + 1) + " of the stream from " + HttpErrors.describe(response.request())
-              + " is not a valid chunk (" + reason(e) + "): "
+              + " is not a valid chunk (" + redactor.redact(reason(e)) + "): "
               + redactor.redact(excerpt) + (length > EXCERPT ? "…" : ""),
-          null, chunks, e);
+          null, chunks, redactor.redact(e));
     }
   }
 

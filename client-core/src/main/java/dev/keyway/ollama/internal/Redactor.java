@@ -35,4 +35,19 @@ final class Redactor {
     }
     return out;
   }
+
+  /**
+   * A stand-in for {@code cause} whose message is redacted, with the same stack trace and type
+   * name in the message: a parser's message quotes the value it choked on, which may be the key.
+   */
+  Throwable redact(Throwable cause) {
+    String message = cause.getMessage() == null ? "" : cause.getMessage();
+    String redacted = redact(message);
+    if (redacted.equals(message)) {
+      return cause;
+    }
+    Throwable safe = new java.io.IOException(cause.getClass().getName() + ": " + redacted);
+    safe.setStackTrace(cause.getStackTrace());
+    return safe;
+  }
 }

@@ -1,10 +1,6 @@
 package dev.keyway.ollama.spring.gateway;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keyway.ollama.OllamaAuthenticationException;
 import dev.keyway.ollama.OllamaHttpException;
@@ -18,7 +14,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Iterator;
 import java.util.List;
 import okhttp3.Response;
 import okio.BufferedSource;
@@ -31,8 +26,7 @@ import okio.BufferedSource;
  */
 final class OllamaGatewayServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
-  private static final ObjectMapper STRICT =
-      JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+  private static final ObjectMapper JSON = new ObjectMapper();
   static final String UPSTREAM_CREDENTIAL_REJECTED = "the gateway's upstream credential was rejected;"
       + " the operator must check ollama.api-key / ollama.api-key-header";
 
@@ -89,85 +83,12 @@ final class OllamaGatewayServlet extends HttpServlet {
       tooLarge(response);
       return;
     }
-    ObjectNode body;
-    try {
-      JsonNode tree = STRICT.readTree(raw);
-      if (tree == null || !tree.isObject()) {
-        error(response, 400, "request body must be a JSON object");
-        return;
-      }
-      body = (ObjectNode) tree;
-    } catch (JsonProcessingException e) {
-      error(response, 400, "invalid JSON: " + e.getOriginalMessage());
+    GatewayRequest checked = GatewayRequest.check(raw, policy, maxNumPredict);
+    if (checked.refused()) {
+      error(response, checked.status(), checked.error());
       return;
     }
-    if (!lowerCaseFieldNames(body)) {
-      // Ollama decodes with Go's encoding/json, which matches field names case-insensitively
-      // (and folds 'ſ' to 's', 'K' to 'k'): "MODEL" or "Options" would reach the same fields as
-      // "model" and "options" upstream while escaping the checks below.
-      error(response, 400, "field names must be lower-case ASCII, as Ollama's are");
-      return;
-    }
-    JsonNode model = body.get("model");
-    if (!policy.allowsAll()) {
-      if (model == null || !model.isTextual() || !policy.allows(model.asText())) {
-        String name = model != null && model.isTextual() && ModelPolicy.isPlain(model.asText())
-            ? "'" + model.asText() + "'" : "requested";
-        error(response, 403, "model " + name + " is not allowed by this gateway");
-        return;
-      }
-    }
-    String problem = capNumPredict(body);
-    if (problem != null) {
-      error(response, 400, problem);
-      return;
-    }
-    JsonNode stream = body.get("stream");
-    if (stream != null && !stream.isNull() && !stream.isBoolean()) {
-      error(response, 400, "stream must be true or false");
-      return;
-    }
-    boolean streaming = stream == null || stream.isNull() || stream.asBoolean();
-    body.put("stream", streaming);
-    forward(response, "POST", endpoint, STRICT.writeValueAsBytes(body), streaming, false);
-  }
-
-  private static boolean lowerCaseFieldNames(ObjectNode body) {
-    for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
-      String name = names.next();
-      for (int i = 0; i < name.length(); i++) {
-        char c = name.charAt(i);
-        if (c >= 0x80 || (c >= 'A' && c <= 'Z')) {
-          return false;
-        }
-      }
-    }
-    return true;
-  }
-
-  /** Applies {@code max-num-predict}; returns a message when the request cannot be accepted. */
-  private String capNumPredict(ObjectNode body) {
-    if (maxNumPredict == null) {
-      return null;
-    }
-    JsonNode options = body.get("options");
-    if (options == null || options.isNull()) {
-      options = body.putObject("options");
-    } else if (!options.isObject()) {
-      return "options must be a JSON object";
-    }
-    JsonNode current = options.get("num_predict");
-    if (current != null && !current.isNull() && !current.isIntegralNumber()) {
-      return "options.num_predict must be an integer";
-    }
-    // A number beyond long (Ollama reads it as float64, and an out-of-range float64 → int
-    // conversion in Go can come out negative: unlimited) counts as too large.
-    long value = current == null || current.isNull() ? -1
-        : current.canConvertToLong() ? current.asLong() : Long.MAX_VALUE;
-    if (value < 0 || value > maxNumPredict) {
-      ((ObjectNode) options).put("num_predict", maxNumPredict);
-    }
-    return null;
+    forward(response, "POST", endpoint, checked.body(), checked.streaming(), false);
   }
 
   private void forward(HttpServletResponse response, String method, String endpoint, byte[] json,
@@ -258,8 +179,8 @@ final class OllamaGatewayServlet extends HttpServlet {
   private static void error(HttpServletResponse response, int status, String message) throws IOException {
     response.setStatus(status);
     response.setContentType("application/json; charset=utf-8");
-    ObjectNode node = STRICT.createObjectNode().put("error", message);
-    response.getOutputStream().write(STRICT.writeValueAsBytes(node));
+    ObjectNode node = JSON.createObjectNode().put("error", message);
+    response.getOutputStream().write(JSON.writeValueAsBytes(node));
   }
 
   private static void text(HttpServletResponse response, int status, String body) throws IOException {

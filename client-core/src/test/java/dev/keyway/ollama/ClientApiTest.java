@@ -35,7 +35,7 @@ class ClientApiTest {
   void setUp() throws Exception {
     server = new MockWebServer();
     server.start();
-    client = OllamaClient.builder().baseUrl(server.url("/").toString()).apiKey("k-123").build();
+    client = OllamaClient.builder().baseUrl(server.url("/").toString()).apiKey("kw-secret-k-123").build();
   }
 
   @AfterEach
@@ -69,7 +69,7 @@ class ClientApiTest {
     assertThat(recorded.getPath()).isEqualTo("/api/chat");
     assertThat(recorded.getHeader("Content-Type")).startsWith("application/json");
     assertThat(recorded.getHeader("Accept")).isEqualTo("application/json");
-    assertThat(recorded.getHeader("X-API-Key")).isEqualTo("k-123");
+    assertThat(recorded.getHeader("X-API-Key")).isEqualTo("kw-secret-k-123");
     assertThat(recorded.getHeader("User-Agent")).startsWith("keyway-ollama/");
     JsonNode body = JSON.readTree(recorded.getBody().readUtf8());
     assertThat(body.get("stream").asBoolean()).isFalse();

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /** Status → exception, for unary and streamed calls alike: the status is read before the body. */
 class ErrorMappingTest {
-  static final String KEY = "sk-secret-4f9a";
+  static final String KEY = "kw-secret-4f9a";
   static final ChatRequest CHAT = ChatRequest.builder().model("llama3.2").addMessage(Message.user("hi")).build();
 
   MockWebServer server;

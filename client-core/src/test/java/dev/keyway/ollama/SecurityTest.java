@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** The credential goes to the configured origin only, and is never printed. */
 class SecurityTest {
-  static final String KEY = "sk-live-7c1e2d3f";
+  static final String KEY = "kw-secret-live-7c1e2d3f";
   static final ChatRequest CHAT = ChatRequest.builder().model("m").addMessage(Message.user("hi")).build();
   static final String OK = "{\"models\":[]}";
 
@@ -149,12 +149,12 @@ class SecurityTest {
     origin.enqueue(new MockResponse().setBody(OK));
     origin.enqueue(new MockResponse().setBody(OK));
     try (OllamaClient client = OllamaClient.builder().baseUrl(origin.url("/").toString())
-        .credential(Credential.bearer(() -> "token-" + version.incrementAndGet())).build()) {
+        .credential(Credential.bearer(() -> "kw-secret-token-" + version.incrementAndGet())).build()) {
       client.listModels();
       client.listModels();
     }
-    assertThat(origin.takeRequest().getHeader("Authorization")).isEqualTo("Bearer token-1");
-    assertThat(origin.takeRequest().getHeader("Authorization")).isEqualTo("Bearer token-2");
+    assertThat(origin.takeRequest().getHeader("Authorization")).isEqualTo("Bearer kw-secret-token-1");
+    assertThat(origin.takeRequest().getHeader("Authorization")).isEqualTo("Bearer kw-secret-token-2");
   }
 
   @Test

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The client against the testkit stand-in behind a required key: what a user's own tests do. */
 class StandInEndToEndTest {
-  static final String KEY = "sk-e2e-31337";
+  static final String KEY = "kw-secret-e2e-31337";
 
   @RegisterExtension
   final OllamaStandInExtension ollama = OllamaStandInExtension.with(b -> b
@@ -79,7 +79,7 @@ class StandInEndToEndTest {
 
   @Test
   void wrongKeyAndNoKeyAreAuthenticationErrors() {
-    try (OllamaClient wrong = OllamaClient.builder().baseUrl(ollama.standIn().baseUrl()).apiKey("nope").build();
+    try (OllamaClient wrong = OllamaClient.builder().baseUrl(ollama.standIn().baseUrl()).apiKey("kw-secret-nope").build();
         OllamaClient none = OllamaClient.builder().baseUrl(ollama.standIn().baseUrl()).build()) {
       assertThatThrownBy(wrong::listModels).isInstanceOf(OllamaAuthenticationException.class)
           .hasMessageContaining("X-API-Key").hasMessageNotContaining("nope");

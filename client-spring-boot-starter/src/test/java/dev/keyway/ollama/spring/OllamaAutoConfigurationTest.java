@@ -34,7 +34,7 @@ import org.springframework.core.annotation.Order;
 /** The starter with ApplicationContextRunner, against the testkit stand-in behind a key. */
 @ExtendWith(OutputCaptureExtension.class)
 class OllamaAutoConfigurationTest {
-  static final String KEY = "sk-starter-5150";
+  static final String KEY = "kw-secret-starter-5150";
 
   OllamaStandIn standIn;
   ApplicationContextRunner runner;

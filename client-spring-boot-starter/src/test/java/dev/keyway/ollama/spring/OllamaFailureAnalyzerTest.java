@@ -37,7 +37,7 @@ class OllamaFailureAnalyzerTest {
 
   @Test
   void keyWithALineBreakIsRefusedWithoutPrintingIt(CapturedOutput output) {
-    String secret = "sk-very-secret-key-123";
+    String secret = "kw-secret-very-123";
     assertThatThrownBy(() -> start("--ollama.base-url=http://127.0.0.1:1", "--ollama.api-key=" + secret + "\n"))
         .isNotNull();
     assertThat(output.getAll())

@@ -9,7 +9,7 @@ class OllamaStandInCredentialsTest {
 
   @Test
   void missingApiKeyIs401PlainTextOnEveryPath() {
-    try (OllamaStandIn ollama = OllamaStandIn.builder().requireApiKey("secret").build()) {
+    try (OllamaStandIn ollama = OllamaStandIn.builder().requireApiKey("kw-secret-standin").build()) {
       for (String path : new String[] {"/", "/api/tags", "/api/version", "/no/such/path"}) {
         HttpResponse<String> response = Http.get(ollama, path);
 
@@ -23,7 +23,7 @@ class OllamaStandInCredentialsTest {
 
   @Test
   void wrongApiKeyIs401() {
-    try (OllamaStandIn ollama = OllamaStandIn.builder().requireApiKey("secret").build()) {
+    try (OllamaStandIn ollama = OllamaStandIn.builder().requireApiKey("kw-secret-standin").build()) {
       assertThat(Http.get(ollama, "/api/tags", "X-API-Key", "Secret").statusCode()).isEqualTo(401);
       assertThat(Http.get(ollama, "/api/tags", "Authorization", "Bearer secret").statusCode()).isEqualTo(401);
     }
@@ -31,20 +31,20 @@ class OllamaStandInCredentialsTest {
 
   @Test
   void exactApiKeyIs200WhateverTheHeaderNameCase() {
-    try (OllamaStandIn ollama = OllamaStandIn.builder().requireApiKey("secret").build()) {
-      assertThat(Http.get(ollama, "/api/tags", "X-API-Key", "secret").statusCode()).isEqualTo(200);
-      assertThat(Http.get(ollama, "/api/tags", "x-api-key", "secret").statusCode()).isEqualTo(200);
+    try (OllamaStandIn ollama = OllamaStandIn.builder().requireApiKey("kw-secret-standin").build()) {
+      assertThat(Http.get(ollama, "/api/tags", "X-API-Key", "kw-secret-standin").statusCode()).isEqualTo(200);
+      assertThat(Http.get(ollama, "/api/tags", "x-api-key", "kw-secret-standin").statusCode()).isEqualTo(200);
     }
   }
 
   @Test
   void bearerTokenIsChecked() {
-    try (OllamaStandIn ollama = OllamaStandIn.builder().requireBearer("tok").build()) {
+    try (OllamaStandIn ollama = OllamaStandIn.builder().requireBearer("kw-secret-tok").build()) {
       assertThat(Http.get(ollama, "/api/version").statusCode()).isEqualTo(401);
       assertThat(Http.get(ollama, "/api/version", "Authorization", "Bearer nope").statusCode()).isEqualTo(401);
       HttpResponse<String> ok = Http.post(ollama, "/api/chat",
           "{\"model\":\"llama3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
-          "Authorization", "Bearer tok");
+          "Authorization", "Bearer kw-secret-tok");
       assertThat(ok.statusCode()).isEqualTo(200);
       assertThat(ok.body()).contains("\"done\":true");
     }
@@ -52,22 +52,22 @@ class OllamaStandInCredentialsTest {
 
   @Test
   void customHeaderCredentialAndRejectedRequestsAreRecorded() {
-    try (OllamaStandIn ollama = OllamaStandIn.builder().requireCredential("X-Gateway-Token", "g1").build()) {
+    try (OllamaStandIn ollama = OllamaStandIn.builder().requireCredential("X-Gateway-Token", "kw-secret-g1").build()) {
       Http.get(ollama, "/api/tags");
-      Http.get(ollama, "/api/tags", "X-Gateway-Token", "g1");
+      Http.get(ollama, "/api/tags", "X-Gateway-Token", "kw-secret-g1");
 
       assertThat(ollama.takeRequest().header("X-Gateway-Token")).isNull();
-      assertThat(ollama.takeRequest().header("x-gateway-token")).isEqualTo("g1");
+      assertThat(ollama.takeRequest().header("x-gateway-token")).isEqualTo("kw-secret-g1");
     }
   }
 
   @Test
   void rejectedRequestsDoNotTakeFaults() {
-    try (OllamaStandIn ollama = OllamaStandIn.builder().requireApiKey("k").build()) {
+    try (OllamaStandIn ollama = OllamaStandIn.builder().requireApiKey("kw-secret-k").build()) {
       ollama.enqueue(Fault.status(503, "{\"error\":\"busy\"}"));
 
       assertThat(Http.post(ollama, "/api/chat", "{}").statusCode()).isEqualTo(401);
-      assertThat(Http.post(ollama, "/api/chat", "{}", "X-API-Key", "k").statusCode()).isEqualTo(503);
+      assertThat(Http.post(ollama, "/api/chat", "{}", "X-API-Key", "kw-secret-k").statusCode()).isEqualTo(503);
     }
   }
 }

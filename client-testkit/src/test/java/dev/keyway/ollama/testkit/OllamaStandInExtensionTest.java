@@ -54,7 +54,7 @@ class OllamaStandInExtensionTest {
   class Registered {
     @RegisterExtension
     final OllamaStandInExtension ollama =
-        OllamaStandInExtension.with(b -> b.requireApiKey("k").model(ScriptedModel.named("m").tokens("ok")));
+        OllamaStandInExtension.with(b -> b.requireApiKey("kw-secret-k").model(ScriptedModel.named("m").tokens("ok")));
 
     @Test
     void appliesTheConfiguration() {
@@ -62,7 +62,7 @@ class OllamaStandInExtensionTest {
       SEEN.add(standIn);
 
       assertThat(Http.get(standIn, "/api/tags").statusCode()).isEqualTo(401);
-      assertThat(Http.get(standIn, "/api/tags", "X-API-Key", "k").body()).contains("\"name\":\"m:latest\"");
+      assertThat(Http.get(standIn, "/api/tags", "X-API-Key", "kw-secret-k").body()).contains("\"name\":\"m:latest\"");
     }
 
     @Test

@@ -26,7 +26,7 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = "management.endpoint.health.show-details=always")
 class BootLineTest {
-  static final String KEY = "sk-bootline-" + Long.toHexString(System.nanoTime());
+  static final String KEY = "kw-secret-bootline-" + Long.toHexString(System.nanoTime());
   static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey(KEY)
       .model(ScriptedModel.named("llama3.2").answer("Rayleigh scattering.")).build();
 

@@ -29,7 +29,7 @@ import org.springframework.test.context.DynamicPropertySource;
     properties = {"ollama.gateway.enabled=true", "ollama.gateway.allowed-models=llama3.2",
         "ollama.api-key-header=X-API-Key"})
 class GatewayJavaScriptClientTest {
-  static final String KEY = "sk-js-client-upstream";
+  static final String KEY = "kw-secret-js-client-upstream";
   static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey(KEY)
       .model(ScriptedModel.named("llama3.2").answer("Blue light scatters most.")).build();
 

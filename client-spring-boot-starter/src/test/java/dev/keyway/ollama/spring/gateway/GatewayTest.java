@@ -39,7 +39,7 @@ import org.springframework.test.context.DynamicPropertySource;
         "ollama.gateway.allowed-origins=https://app.example", "ollama.api-key-header=X-API-Key",
         "ollama.retry.max-retries=0"})
 class GatewayTest {
-  static final String KEY = "sk-gateway-upstream-2718";
+  static final String KEY = "kw-secret-gateway-upstream-2718";
   static final ObjectMapper JSON = new ObjectMapper();
   static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey(KEY)
       .model(ScriptedModel.named("llama3.2").thinking("Hmm").answer("The sky is blue because of Rayleigh scattering."))
@@ -134,6 +134,8 @@ class GatewayTest {
 
   @Test
   void browserCredentialsAreNeverForwarded() throws Exception {
+    // The browser's own credentials, not Keyway's: no kw-secret marker, because Tomcat itself logs
+    // inbound request headers at DEBUG (see docs/security-testing.md).
     post("/api/chat", "{\"model\":\"llama3.2\",\"stream\":false}", "Authorization", "Bearer browser-token",
         "X-API-Key", "browser-key", "Cookie", "SESSION=abc", "Proxy-Authorization", "Basic eA==");
     RecordedRequest upstream = lastUpstream();

@@ -22,8 +22,8 @@ import org.springframework.test.context.DynamicPropertySource;
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {"ollama.gateway.enabled=true", "ollama.api-key-header=X-API-Key", "ollama.retry.max-retries=0"})
 class GatewayUpstreamKeyTest {
-  static final String WRONG_KEY = "sk-wrong-upstream-key-99";
-  static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey("the-right-key").build();
+  static final String WRONG_KEY = "kw-secret-wrong-upstream-99";
+  static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey("kw-secret-the-right-key").build();
 
   @SpringBootConfiguration
   @EnableAutoConfiguration

@@ -56,7 +56,7 @@ import org.springframework.test.context.DynamicPropertySource;
 class ChatPageBrowserTest {
   static final File CHROMIUM = new File("/usr/bin/chromium");
   static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
-  static final String KEY = Http.newKey("sk-browser-");
+  static final String KEY = Http.newKey("kw-secret-browser-");
   static final Duration DELAY = Duration.ofMillis(150);
   static final List<String> THINKING = List.of("Counting", " slowly", " to", " twelve");
   static final List<String> WORDS = List.of("one", " two", " three", " four", " five", " six", " seven",
@@ -405,7 +405,7 @@ class ChatPageBrowserTest {
     assertThat(all).as("what was read really includes the script, the answers and the headers")
         .contains("AbortController").contains("\"type\":\"done\"").contains("ollama pull qwen9:huge")
         .contains("X-Accel-Buffering").doesNotContain("FETCH FAILED");
-    assertThat(all).doesNotContain(KEY).doesNotContain(KEY.substring("sk-browser-".length()));
+    assertThat(all).doesNotContain(KEY).doesNotContain(KEY.substring("kw-secret-browser-".length()));
     // The server's side of it: the key did travel, upstream only.
     assertThat(lastChatUpstream().header("X-API-Key")).isEqualTo(KEY);
   }

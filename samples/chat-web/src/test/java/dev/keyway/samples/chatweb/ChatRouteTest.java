@@ -32,7 +32,7 @@ import org.springframework.test.context.DynamicPropertySource;
 /** The application's own chat route over real HTTP, against a stand-in that requires the key. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "keyway.demo=false")
 class ChatRouteTest {
-  static final String KEY = Http.newKey("sk-route-");
+  static final String KEY = Http.newKey("kw-secret-route-");
   static final Duration SLOW = Duration.ofMillis(100);
   static final List<String> COUNT = List.of("one", " two", " three", " four", " five", " six", " seven", " eight");
   static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey(KEY)

@@ -94,7 +94,7 @@ class DemoModeTest {
 
   @Test
   void ollamaHostAndApiKeyFromTheEnvironmentAreHonoured(CapturedOutput output) {
-    String key = Http.newKey("sk-env-");
+    String key = Http.newKey("kw-secret-env-");
     try (OllamaStandIn ollama = OllamaStandIn.builder().requireApiKey(key).build()) {
       int from = output.getOut().length();
       Map<String, Object> variables = new LinkedHashMap<>();

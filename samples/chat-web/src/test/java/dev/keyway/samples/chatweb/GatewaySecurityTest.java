@@ -18,7 +18,7 @@ import org.springframework.test.context.DynamicPropertySource;
 /** Keyway's gateway is on under /ollama and only a signed-in user gets through. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "keyway.demo=false")
 class GatewaySecurityTest {
-  static final String KEY = Http.newKey("sk-gateway-");
+  static final String KEY = Http.newKey("kw-secret-gateway-");
   static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey(KEY).build();
 
   @DynamicPropertySource

@@ -21,7 +21,7 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {"keyway.demo=false", "ollama.retry.max-retries=0"})
 class ServerDownTest {
-  static final String KEY = Http.newKey("sk-down-");
+  static final String KEY = Http.newKey("kw-secret-down-");
   static final int CLOSED_PORT = closedPort();
 
   static int closedPort() {

@@ -20,8 +20,8 @@ import org.springframework.test.context.DynamicPropertySource;
 /** The server's key is wrong: the page is told which setting to check, and sees no key. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "keyway.demo=false")
 class WrongKeyTest {
-  static final String RIGHT_KEY = Http.newKey("sk-right-");
-  static final String WRONG_KEY = Http.newKey("sk-wrong-");
+  static final String RIGHT_KEY = Http.newKey("kw-secret-right-");
+  static final String WRONG_KEY = Http.newKey("kw-secret-wrong-");
   static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey(RIGHT_KEY).build();
 
   @DynamicPropertySource

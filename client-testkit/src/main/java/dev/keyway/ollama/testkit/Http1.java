@@ -12,6 +12,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /** The small part of HTTP/1.1 the stand-in needs: parse one request, format response heads. */
@@ -24,7 +25,11 @@ final class Http1 {
 
   private Http1() {}
 
-  /** A request as it came off the wire, body already de-chunked. */
+  /**
+   * A request as it came off the wire: either with its body read whole and de-chunked ({@link
+   * #body}), or, when the caller asked for it, with the body left on the connection to be read
+   * through {@link #streamedBody} (then {@link #body} is empty).
+   */
   static final class Request {
     final String method;
     final String path;
@@ -32,6 +37,7 @@ final class Http1 {
     final String version;
     final List<String[]> headers;
     final byte[] body;
+    final @Nullable BodyStream streamedBody;
     final long receivedNanos;
 
     Request(
@@ -41,6 +47,7 @@ final class Http1 {
         String version,
         List<String[]> headers,
         byte[] body,
+        @Nullable BodyStream streamedBody,
         long receivedNanos) {
       this.method = method;
       this.path = path;
@@ -48,6 +55,7 @@ final class Http1 {
       this.version = version;
       this.headers = headers;
       this.body = body;
+      this.streamedBody = streamedBody;
       this.receivedNanos = receivedNanos;
     }
 
@@ -87,9 +95,12 @@ final class Http1 {
 
   /**
    * Reads one request. Returns null when the peer closed the connection cleanly between requests.
-   * Answers {@code Expect: 100-continue} on {@code out} before reading the body.
+   * Answers {@code Expect: 100-continue} on {@code out} before reading the body. When {@code
+   * streamBody} accepts the request head, the body is not read here but left for {@link
+   * Request#streamedBody}, with no size limit; otherwise it is read whole, up to 64 MiB.
    */
-  static @Nullable Request read(InputStream in, OutputStream out) throws IOException {
+  static @Nullable Request read(InputStream in, OutputStream out, Predicate<Request> streamBody)
+      throws IOException {
     String requestLine = readLine(in);
     while (requestLine != null && requestLine.isEmpty()) {
       requestLine = readLine(in); // RFC 9112 2.2: ignore empty lines before the request line
@@ -131,7 +142,9 @@ final class Http1 {
     String path = question < 0 ? target : target.substring(0, question);
     String query = question < 0 ? null : target.substring(question + 1);
 
-    Request head = new Request(parts[0], path, query, parts[2], headers, new byte[0], receivedNanos);
+    Request head =
+        new Request(parts[0], path, query, parts[2], headers, new byte[0], null, receivedNanos);
+    boolean streamed = streamBody.test(head);
     String transferEncoding = head.header("Transfer-Encoding");
     String contentLength = head.header("Content-Length");
     boolean chunked =
@@ -147,7 +160,7 @@ final class Http1 {
       } catch (NumberFormatException e) {
         throw new BadRequestException("bad Content-Length");
       }
-      if (length < 0 || length > MAX_BODY) {
+      if (length < 0 || (length > MAX_BODY && !streamed)) {
         throw new BadRequestException("bad Content-Length");
       }
     }
@@ -155,11 +168,15 @@ final class Http1 {
       out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
       out.flush();
     }
+    if (streamed) {
+      return new Request(parts[0], path, query, parts[2], headers, new byte[0],
+          new BodyStream(in, chunked, length), receivedNanos);
+    }
     byte[] body = chunked ? readChunked(in) : in.readNBytes((int) length);
     if (body.length != length && !chunked) {
       throw new EOFException("connection closed inside the request body");
     }
-    return new Request(parts[0], path, query, parts[2], headers, body, receivedNanos);
+    return new Request(parts[0], path, query, parts[2], headers, body, null, receivedNanos);
   }
 
   private static byte[] readChunked(InputStream in) throws IOException {
@@ -204,7 +221,7 @@ final class Http1 {
   }
 
   /** A line without its CRLF (a bare LF is accepted), or null at end of stream before any byte. */
-  private static @Nullable String readLine(InputStream in) throws IOException {
+  static @Nullable String readLine(InputStream in) throws IOException {
     ByteArrayOutputStream line = new ByteArrayOutputStream(128);
     while (true) {
       int b = in.read();

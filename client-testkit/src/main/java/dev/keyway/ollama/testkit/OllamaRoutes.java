@@ -1,49 +1,55 @@
 package dev.keyway.ollama.testkit;
 
-import com.fasterxml.jackson.core.JsonParseException;
-import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
-/** What Ollama answers on each path, for the scripted models. */
+/**
+ * What Ollama answers on each path: the credential check, the dispatch, and chat and generate.
+ * The other routes live in {@link ModelRoutes}, {@link TransferRoutes}, {@link BlobRoutes}, {@link
+ * EmbedRoutes} and {@link CloudRoutes}.
+ */
 final class OllamaRoutes {
   /** Synthetic but plausible metrics; see ollama-api.md 2.7. */
-  private static final long LOAD_NANOS = 1_840_125L;
+  static final long LOAD_NANOS = 1_840_125L;
   private static final long PROMPT_TOKEN_NANOS = 180_000L;
-  private static final Pattern ZERO_DURATION =
-      Pattern.compile("[-+]?0+(\\.0*)?(ns|us|µs|ms|s|m|h)?");
+  private static final String BLOBS = "/api/blobs/";
 
-  private final Map<String, ScriptedModel> models;
+  private final ModelStore store;
   private final List<String[]> credentials;
   private final String version;
-  private final OffsetDateTime modifiedAt;
   private final Supplier<@Nullable Fault> faults;
+  private final ModelRoutes modelRoutes;
+  private final TransferRoutes transferRoutes;
+  private final BlobRoutes blobRoutes;
+  private final EmbedRoutes embedRoutes;
 
   OllamaRoutes(
-      Map<String, ScriptedModel> models,
+      ModelStore store,
       List<String[]> credentials,
       String version,
-      OffsetDateTime modifiedAt,
       Supplier<@Nullable Fault> faults) {
-    this.models = models;
+    this.store = store;
     this.credentials = credentials;
     this.version = version;
-    this.modifiedAt = modifiedAt;
     this.faults = faults;
+    this.modelRoutes = new ModelRoutes(store);
+    this.transferRoutes = new TransferRoutes(store);
+    this.blobRoutes = new BlobRoutes(store);
+    this.embedRoutes = new EmbedRoutes(store);
+  }
+
+  /** Whether the request's body is left on the connection for the route to stream (blob uploads). */
+  static boolean streamsBody(Http1.Request head) {
+    return head.method.equals("POST") && head.path.startsWith(BLOBS);
   }
 
   void handle(Exchange ex) throws IOException {
@@ -54,70 +60,64 @@ final class OllamaRoutes {
         return;
       }
     }
-    boolean read = request.method.equals("GET") || request.method.equals("HEAD");
-    boolean post = request.method.equals("POST");
+    String method = request.method;
+    boolean get = method.equals("GET");
+    boolean read = get || method.equals("HEAD");
+    boolean post = method.equals("POST");
     switch (request.path) {
-      case "/":
-        if (read) {
-          ex.text(200, Exchange.TEXT, "Ollama is running");
-          return;
-        }
-        break;
-      case "/api/version":
-        if (read) {
-          ex.json(200, Json.bytes(Json.object().put("version", version)));
-          return;
-        }
-        break;
-      case "/api/tags":
-        if (read) {
-          ex.json(200, Json.bytes(tags()));
-          return;
-        }
-        break;
-      case "/api/chat":
-        if (post) {
-          inference(ex, true);
-          return;
-        }
-        break;
-      case "/api/generate":
-        if (post) {
-          inference(ex, false);
-          return;
-        }
-        break;
-      default:
-        ex.text(404, "text/plain", "404 page not found"); // gin's default
+      case "/": route(ex, read, e -> e.text(200, Exchange.TEXT, "Ollama is running")); return;
+      case "/api/version": route(ex, read, this::version); return;
+      case "/api/tags": route(ex, read, modelRoutes::tags); return;
+      case "/api/ps": route(ex, get, modelRoutes::ps); return; // no HEAD, as in Ollama
+      case "/api/chat": route(ex, post, e -> inference(e, true)); return;
+      case "/api/generate": route(ex, post, e -> inference(e, false)); return;
+      case "/api/embed": route(ex, post, embedRoutes::embed); return;
+      case "/api/embeddings": route(ex, post, embedRoutes::embeddings); return;
+      case "/api/show": route(ex, post, modelRoutes::show); return;
+      case "/api/copy": route(ex, post, modelRoutes::copy); return;
+      case "/api/delete": route(ex, method.equals("DELETE"), modelRoutes::delete); return;
+      case "/api/pull": route(ex, post, transferRoutes::pull); return;
+      case "/api/push": route(ex, post, transferRoutes::push); return;
+      case "/api/create": route(ex, post, transferRoutes::create); return;
+      case "/api/web_search": // ollama.com's path
+      case "/api/experimental/web_search": // a signed-in local server's
+        route(ex, post, CloudRoutes::webSearch);
         return;
+      case "/api/web_fetch":
+      case "/api/experimental/web_fetch":
+        route(ex, post, CloudRoutes::webFetch);
+        return;
+      default:
+        String digest = request.path.startsWith(BLOBS) ? request.path.substring(BLOBS.length()) : "";
+        if (digest.isEmpty() || digest.contains("/")) {
+          ex.text(404, "text/plain", "404 page not found"); // gin's default
+        } else {
+          route(ex, post || method.equals("HEAD"), e -> {
+            if (post) {
+              blobRoutes.upload(e, digest);
+            } else {
+              blobRoutes.head(e, digest);
+            }
+          });
+        }
     }
-    ex.text(405, "text/plain", "405 method not allowed");
   }
 
-  private ObjectNode tags() {
-    ObjectNode root = Json.object();
-    ArrayNode list = root.putArray("models");
-    for (ScriptedModel model : models.values()) {
-      ObjectNode entry = list.addObject();
-      entry.put("name", model.listedName());
-      entry.put("model", model.listedName());
-      entry.put("modified_at", Json.timestamp(modifiedAt));
-      entry.put("size", sizeInBytes(model.parameterSizeLabel()));
-      entry.put("digest", sha256(model.listedName()));
-      ObjectNode details = entry.putObject("details");
-      details.put("parent_model", "");
-      details.put("format", "gguf");
-      details.put("family", model.familyName());
-      details.putArray("families").add(model.familyName());
-      details.put("parameter_size", model.parameterSizeLabel());
-      details.put("quantization_level", model.quantization());
-      List<String> capabilities = model.listedCapabilities();
-      if (!capabilities.isEmpty()) {
-        ArrayNode array = entry.putArray("capabilities");
-        capabilities.forEach(array::add);
-      }
+  /** A known path: the handler when the method fits, gin's 405 otherwise. */
+  private static void route(Exchange ex, boolean methodFits, Handler handler) throws IOException {
+    if (methodFits) {
+      handler.handle(ex);
+    } else {
+      ex.text(405, "text/plain", "405 method not allowed");
     }
-    return root;
+  }
+
+  private interface Handler {
+    void handle(Exchange ex) throws IOException;
+  }
+
+  private void version(Exchange ex) throws IOException {
+    ex.json(200, Json.bytes(Json.object().put("version", version)));
   }
 
   // --- chat and generate ---------------------------------------------------------------------
@@ -152,37 +152,12 @@ final class OllamaRoutes {
       return;
     }
 
-    String type = chat ? "ChatRequest" : "GenerateRequest";
-    byte[] body = ex.request.body;
-    JsonNode json;
-    try {
-      json = Json.MAPPER.readTree(body);
-    } catch (IOException e) {
-      ex.error(400, goSyntaxError(body, e));
-      return;
-    }
-    if (json == null || json.isMissingNode()) {
-      ex.error(400, "missing request body");
-      return;
-    }
-    if (json.isNull()) {
-      json = Json.object(); // Go decodes null into an untouched struct
-    }
-    if (!json.isObject()) {
-      ex.error(400, "json: cannot unmarshal " + Json.goKind(json) + " into Go value of type api." + type);
-      return;
-    }
-    String typeError = typeError(json, type, "model", "string", JsonNode::isTextual);
-    if (typeError.isEmpty()) {
-      typeError = typeError(json, type, "stream", "bool", JsonNode::isBoolean);
-    }
-    if (typeError.isEmpty()) {
-      typeError = chat
-          ? typeError(json, type, "messages", "[]api.Message", JsonNode::isArray)
-          : typeError(json, type, "prompt", "string", JsonNode::isTextual);
-    }
-    if (!typeError.isEmpty()) {
-      ex.error(400, typeError);
+    JsonNode json = chat
+        ? JsonBody.read(ex, "ChatRequest", "model", "string", "stream", "bool",
+            "messages", "[]api.Message")
+        : JsonBody.read(ex, "GenerateRequest", "model", "string", "stream", "bool",
+            "prompt", "string");
+    if (json == null) {
       return;
     }
     String name = json.path("model").asText("");
@@ -190,17 +165,19 @@ final class OllamaRoutes {
       ex.error(400, "model is required");
       return;
     }
-    ScriptedModel model = models.get(ScriptedModel.canonical(name));
-    if (model == null) {
+    ModelStore.Stored stored = store.find(name);
+    if (stored == null) {
       ex.error(404, "model '" + name + "' not found");
       return;
     }
-    boolean stream = !json.path("stream").isBoolean() || json.get("stream").booleanValue();
+    ScriptedModel model = stored.model;
+    store.use(stored, json.get("keep_alive"));
+    boolean stream = JsonBody.stream(json);
 
     boolean empty = chat ? json.path("messages").isEmpty() : json.path("prompt").asText("").isEmpty();
     if (empty) {
       // Ollama answers load and unload with c.JSON, streaming or not
-      String reason = isZero(json.get("keep_alive")) ? "unload" : "load";
+      String reason = ModelStore.unloads(json.get("keep_alive")) ? "unload" : "load";
       ObjectNode reply = head(name, chat, "");
       reply.put("done", true).put("done_reason", reason);
       ex.json(200, Json.bytes(reply));
@@ -475,81 +452,6 @@ final class OllamaRoutes {
       return true;
     } catch (IOException e) {
       return false;
-    }
-  }
-
-  private static boolean isZero(@Nullable JsonNode keepAlive) {
-    if (keepAlive == null || keepAlive.isNull()) {
-      return false;
-    }
-    if (keepAlive.isNumber()) {
-      return keepAlive.doubleValue() == 0;
-    }
-    return keepAlive.isTextual() && ZERO_DURATION.matcher(keepAlive.asText().strip()).matches();
-  }
-
-  private static String typeError(JsonNode json, String type, String field, String goType,
-      java.util.function.Predicate<JsonNode> ok) {
-    JsonNode value = json.get(field);
-    if (value == null || value.isNull() || ok.test(value)) {
-      return "";
-    }
-    return "json: cannot unmarshal " + Json.goKind(value) + " into Go struct field " + type + "."
-        + field + " of type " + goType;
-  }
-
-  /** Go's wording for a syntax error, near enough: the offending character or end of input. */
-  private static String goSyntaxError(byte[] body, IOException e) {
-    if (e instanceof JsonEOFException) {
-      return "unexpected EOF";
-    }
-    String text = new String(body, StandardCharsets.UTF_8);
-    int offset = -1;
-    if (e instanceof JsonParseException && ((JsonParseException) e).getLocation() != null) {
-      long chars = ((JsonParseException) e).getLocation().getCharOffset();
-      long bytes = ((JsonParseException) e).getLocation().getByteOffset();
-      offset = (int) (chars >= 0 ? chars : bytes);
-    }
-    int first = 0;
-    while (first < text.length() && Character.isWhitespace(text.charAt(first))) {
-      first++;
-    }
-    char bad;
-    String where;
-    if (first < text.length() && "{[\"-0123456789tfn".indexOf(text.charAt(first)) < 0) {
-      bad = text.charAt(first);
-      where = "looking for beginning of value";
-    } else if (offset > 0 && offset <= text.length()) {
-      bad = text.charAt(Math.max(0, Math.min(offset, text.length()) - 1));
-      where = "in JSON input";
-    } else {
-      return "unexpected EOF";
-    }
-    return "invalid character '" + bad + "' " + where;
-  }
-
-  private static long sizeInBytes(String parameterSize) {
-    try {
-      String label = parameterSize.strip().toUpperCase(java.util.Locale.ROOT);
-      char unit = label.charAt(label.length() - 1);
-      double number = Double.parseDouble(label.substring(0, label.length() - 1));
-      double params = number * (unit == 'T' ? 1e12 : unit == 'B' ? 1e9 : unit == 'M' ? 1e6 : 1e3);
-      return (long) (params * 0.6); // about 4.8 bits per parameter, like Q4_K_M
-    } catch (RuntimeException e) {
-      return 2_019_393_189L;
-    }
-  }
-
-  private static String sha256(String text) {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-      StringBuilder hex = new StringBuilder(64);
-      for (byte b : digest) {
-        hex.append(Character.forDigit((b >> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));
-      }
-      return hex.toString();
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 }

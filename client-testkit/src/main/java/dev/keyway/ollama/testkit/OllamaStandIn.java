@@ -46,13 +46,34 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>What it serves</h2>
  *
- * {@code GET|HEAD /}, {@code GET|HEAD /api/version}, {@code GET|HEAD /api/tags}, {@code POST
- * /api/chat} and {@code POST /api/generate}, with Ollama's field names, field order, JSON escaping,
- * status codes and error bodies. Chat and generate stream NDJSON ({@code Transfer-Encoding:
- * chunked}, one HTTP chunk per line, flushed at once) unless the request says {@code
- * "stream":false}. Unknown paths get gin's {@code 404 page not found}, a known path with the wrong
- * method {@code 405 method not allowed} (both {@code text/plain}). Connections are kept alive
- * unless the client sends {@code Connection: close}; request bodies may be chunked.
+ * Ollama's whole native API, with its field names, field order, JSON escaping, status codes and
+ * error bodies:
+ *
+ * <ul>
+ *   <li>{@code GET|HEAD /}, {@code GET|HEAD /api/version}, {@code GET|HEAD /api/tags}, {@code GET
+ *       /api/ps} (models a chat, generate or embed request loaded, until their {@code keep_alive}
+ *       runs out; {@code keep_alive} 0 unloads);
+ *   <li>{@code POST /api/chat}, {@code POST /api/generate} (scripted answers, {@link Fault faults}),
+ *       {@code POST /api/embed} and the legacy {@code POST /api/embeddings} (deterministic vectors
+ *       derived from the text, see {@link ScriptedModel#embeddingLength});
+ *   <li>{@code POST /api/show}, {@code POST /api/pull}, {@code POST /api/push}, {@code POST
+ *       /api/create}, {@code POST /api/copy}, {@code DELETE /api/delete}, {@code HEAD|POST
+ *       /api/blobs/:digest}. Pull, create and copy add models (then served with the defaults of
+ *       {@link ScriptedModel#named}, or the source's script), delete removes them. Pulling a model
+ *       whose name starts with {@code does-not-exist} fails as Ollama does for an unknown model
+ *       ({@code pull model manifest: file does not exist}). Blob uploads are hashed as they
+ *       stream in and never held in memory ({@link #hasBlob}, {@link #blobBytesReceived});
+ *   <li>{@code POST /api/web_search} and {@code POST /api/web_fetch} (ollama.com's paths) and
+ *       {@code POST /api/experimental/web_search|web_fetch} (a signed-in local server's): canned
+ *       results built from the request.
+ * </ul>
+ *
+ * Chat, generate, pull, push and create stream NDJSON ({@code Transfer-Encoding: chunked}, one
+ * HTTP chunk per line, flushed at once) unless the request says {@code "stream":false}. Unknown
+ * paths get gin's {@code 404 page not found}, a known path with the wrong method {@code 405 method
+ * not allowed} (both {@code text/plain}). The credential check ({@link Builder#requireCredential})
+ * comes before all of it. Connections are kept alive unless the client sends {@code Connection:
+ * close}; request bodies may be chunked.
  *
  * <h2>Lifecycle and threading</h2>
  *
@@ -70,6 +91,7 @@ public final class OllamaStandIn implements AutoCloseable {
   private final ExecutorService pool;
   private final List<Thread> threads = Collections.synchronizedList(new ArrayList<>());
   private final Set<Socket> openSockets = ConcurrentHashMap.newKeySet();
+  private final ModelStore store;
   private final OllamaRoutes routes;
   private final boolean recordRequests;
   private final List<RecordedRequest> recorded = Collections.synchronizedList(new ArrayList<>());
@@ -82,18 +104,13 @@ public final class OllamaStandIn implements AutoCloseable {
   private volatile boolean closed;
 
   private OllamaStandIn(Builder builder) {
-    Map<String, ScriptedModel> models = new LinkedHashMap<>(builder.models);
+    List<ScriptedModel> models = new ArrayList<>(builder.models.values());
     if (models.isEmpty()) {
-      ScriptedModel fallback = ScriptedModel.named("llama3.2");
-      models.put(fallback.listedName(), fallback);
+      models.add(ScriptedModel.named("llama3.2"));
     }
+    this.store = new ModelStore(models, OffsetDateTime.now());
     this.routes =
-        new OllamaRoutes(
-            Collections.unmodifiableMap(models),
-            List.copyOf(builder.credentials),
-            builder.version,
-            OffsetDateTime.now(),
-            this::takeFault);
+        new OllamaRoutes(store, List.copyOf(builder.credentials), builder.version, this::takeFault);
     this.recordRequests = builder.recordRequests;
     try {
       ServerSocket socket = new ServerSocket();
@@ -200,6 +217,24 @@ public final class OllamaStandIn implements AutoCloseable {
   }
 
   /**
+   * Whether a blob with this digest was uploaded ({@code sha256:<hex>} or {@code sha256-<hex>}, as
+   * Ollama accepts both); false for a malformed digest.
+   */
+  public boolean hasBlob(String digest) {
+    return digest != null && store.hasBlob(digest);
+  }
+
+  /**
+   * How many body bytes the stand-in read, and hashed, for the stored blob with this digest; -1
+   * when there is none. Uploads stream through a digest in small buffers, so a large blob proves
+   * the client streamed it without the stand-in ever holding it (its {@link RecordedRequest} has
+   * an empty body).
+   */
+  public long blobBytesReceived(String digest) {
+    return digest == null ? -1 : store.blobSize(digest);
+  }
+
+  /**
    * Queues a one-shot fault for the next chat or generate request(s); see {@link Fault} for the
    * rules. Faults are taken first in, first out.
    */
@@ -286,7 +321,7 @@ public final class OllamaStandIn implements AutoCloseable {
       for (int index = 0; !closed; index++) {
         Http1.Request request;
         try {
-          request = Http1.read(in, out);
+          request = Http1.read(in, out, OllamaRoutes::streamsBody);
         } catch (Http1.BadRequestException e) {
           out.write(Http1.head(400, List.of(new String[] {"Content-Type", "text/plain; charset=utf-8"},
               new String[] {"Content-Length", "15"}, new String[] {"Connection", "close"})));
@@ -313,6 +348,9 @@ public final class OllamaStandIn implements AutoCloseable {
         }
         if (!exchange.keepAlive()) {
           return;
+        }
+        if (request.streamedBody != null) {
+          request.streamedBody.drain(); // whatever the route left unread, before the next request
         }
       }
     } catch (IOException e) {
@@ -387,8 +425,10 @@ public final class OllamaStandIn implements AutoCloseable {
     private Builder() {}
 
     /**
-     * Serves this model (repeatable; listed in {@code /api/tags} in this order). Without any, the
-     * stand-in serves {@code llama3.2} with a short friendly answer of about a dozen tokens.
+     * Serves this model (repeatable; listed in {@code /api/tags} in this order, after any model
+     * pulled, created or copied later, as Ollama lists the most recently modified first). Without
+     * any, the stand-in serves {@code llama3.2} with a short friendly answer of about a dozen
+     * tokens.
      *
      * @throws IllegalArgumentException if a model of that name was already added
      */

@@ -67,7 +67,11 @@ public final class RecordedRequest {
     return headers;
   }
 
-  /** The body decoded as UTF-8 (de-chunked when it came chunked); empty when there was none. */
+  /**
+   * The body decoded as UTF-8 (de-chunked when it came chunked); empty when there was none, and
+   * for a blob upload ({@code POST /api/blobs/…}), whose bytes stream through a digest and are not
+   * kept (see {@link OllamaStandIn#blobBytesReceived}).
+   */
   public String body() {
     return new String(body, StandardCharsets.UTF_8);
   }

@@ -33,6 +33,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ScriptedModel {
   static final String DEFAULT_ANSWER = "Hello! How can I help you today? Ask me anything.";
+  static final int DEFAULT_EMBEDDING_LENGTH = 8;
+  static final int DEFAULT_CONTEXT_LENGTH = 4096;
   private static final Pattern WORDISH =
       Pattern.compile("\\s*(?:[\\p{L}\\p{N}_']+|[^\\s\\p{L}\\p{N}_'])|\\s+");
 
@@ -45,6 +47,8 @@ public final class ScriptedModel {
   private final String parameterSize;
   private final String quantizationLevel;
   private final @Nullable List<String> capabilities;
+  private final int embeddingLength;
+  private final int contextLength;
 
   /** A scripted tool call; arguments kept as a private JSON copy. */
   static final class ToolCall {
@@ -70,7 +74,9 @@ public final class ScriptedModel {
       String family,
       String parameterSize,
       String quantizationLevel,
-      @Nullable List<String> capabilities) {
+      @Nullable List<String> capabilities,
+      int embeddingLength,
+      int contextLength) {
     this.name = name;
     this.tokens = tokens;
     this.thinking = thinking;
@@ -80,6 +86,8 @@ public final class ScriptedModel {
     this.parameterSize = parameterSize;
     this.quantizationLevel = quantizationLevel;
     this.capabilities = capabilities;
+    this.embeddingLength = embeddingLength;
+    this.contextLength = contextLength;
   }
 
   /**
@@ -100,7 +108,9 @@ public final class ScriptedModel {
         "llama",
         "3.2B",
         "Q4_K_M",
-        null);
+        null,
+        DEFAULT_EMBEDDING_LENGTH,
+        DEFAULT_CONTEXT_LENGTH);
   }
 
   /** The answer as these exact tokens, one streamed chunk each. Replaces any earlier answer. */
@@ -122,7 +132,7 @@ public final class ScriptedModel {
   /** Thinking tokens streamed before the answer (an empty call removes them). */
   public ScriptedModel thinking(String... tokens) {
     return new ScriptedModel(name, this.tokens, copy(tokens, "thinking"), toolCalls, tokenDelay,
-        family, parameterSize, quantizationLevel, capabilities);
+        family, parameterSize, quantizationLevel, capabilities, embeddingLength, contextLength);
   }
 
   /**
@@ -142,7 +152,7 @@ public final class ScriptedModel {
     List<ToolCall> calls = new ArrayList<>(toolCalls);
     calls.add(new ToolCall(name, args));
     return new ScriptedModel(this.name, tokens, thinking, List.copyOf(calls), tokenDelay, family,
-        parameterSize, quantizationLevel, capabilities);
+        parameterSize, quantizationLevel, capabilities, embeddingLength, contextLength);
   }
 
   /**
@@ -154,25 +164,25 @@ public final class ScriptedModel {
       throw new IllegalArgumentException("delay is negative");
     }
     return new ScriptedModel(name, tokens, thinking, toolCalls, delay, family, parameterSize,
-        quantizationLevel, capabilities);
+        quantizationLevel, capabilities, embeddingLength, contextLength);
   }
 
   /** {@code details.family} (and {@code families}) in {@code /api/tags}; default {@code llama}. */
   public ScriptedModel family(String family) {
     return new ScriptedModel(name, tokens, thinking, toolCalls, tokenDelay, require(family),
-        parameterSize, quantizationLevel, capabilities);
+        parameterSize, quantizationLevel, capabilities, embeddingLength, contextLength);
   }
 
   /** {@code details.parameter_size}, e.g. {@code 8.2B}; default {@code 3.2B}. */
   public ScriptedModel parameterSize(String parameterSize) {
     return new ScriptedModel(name, tokens, thinking, toolCalls, tokenDelay, family,
-        require(parameterSize), quantizationLevel, capabilities);
+        require(parameterSize), quantizationLevel, capabilities, embeddingLength, contextLength);
   }
 
   /** {@code details.quantization_level}, e.g. {@code Q8_0}; default {@code Q4_K_M}. */
   public ScriptedModel quantizationLevel(String quantizationLevel) {
     return new ScriptedModel(name, tokens, thinking, toolCalls, tokenDelay, family, parameterSize,
-        require(quantizationLevel), capabilities);
+        require(quantizationLevel), capabilities, embeddingLength, contextLength);
   }
 
   /**
@@ -182,7 +192,34 @@ public final class ScriptedModel {
    */
   public ScriptedModel capabilities(String... capabilities) {
     return new ScriptedModel(name, tokens, thinking, toolCalls, tokenDelay, family, parameterSize,
-        quantizationLevel, copy(capabilities, "capabilities"));
+        quantizationLevel, copy(capabilities, "capabilities"), embeddingLength, contextLength);
+  }
+
+  /**
+   * How many numbers an {@code /api/embed} vector has (also {@code <family>.embedding_length} in
+   * {@code /api/show}); default 8. Vectors are derived from the SHA-256 of the input text, so
+   * equal texts always get equal vectors and different texts different ones.
+   */
+  public ScriptedModel embeddingLength(int length) {
+    if (length < 1 || length > 65_536) {
+      throw new IllegalArgumentException("embedding length out of range 1..65536: " + length);
+    }
+    return new ScriptedModel(name, tokens, thinking, toolCalls, tokenDelay, family, parameterSize,
+        quantizationLevel, capabilities, length, contextLength);
+  }
+
+  /**
+   * The context length, in tokens: {@code context_length} in {@code /api/ps} and {@code
+   * <family>.context_length} in {@code /api/show}; default 4096. For embeddings the stand-in
+   * counts one token per character (code point): a longer input is cut to this length, or
+   * refused with 400 when the request says {@code "truncate":false}.
+   */
+  public ScriptedModel contextLength(int length) {
+    if (length < 1) {
+      throw new IllegalArgumentException("context length must be positive: " + length);
+    }
+    return new ScriptedModel(name, tokens, thinking, toolCalls, tokenDelay, family, parameterSize,
+        quantizationLevel, capabilities, embeddingLength, length);
   }
 
   /** The name as given to {@link #named}. */
@@ -194,6 +231,12 @@ public final class ScriptedModel {
   public String toString() {
     return "ScriptedModel{" + name + ", " + tokens.size() + " tokens, " + thinking.size()
         + " thinking, " + toolCalls.size() + " tool calls, delay " + tokenDelay + "}";
+  }
+
+  /** The same script under another name (copy, create from, pull). */
+  ScriptedModel renamed(String newName) {
+    return new ScriptedModel(newName.strip(), tokens, thinking, toolCalls, tokenDelay, family,
+        parameterSize, quantizationLevel, capabilities, embeddingLength, contextLength);
   }
 
   // --- for the stand-in ----------------------------------------------------------------------
@@ -236,6 +279,14 @@ public final class ScriptedModel {
     return quantizationLevel;
   }
 
+  int embeddingSize() {
+    return embeddingLength;
+  }
+
+  int contextSize() {
+    return contextLength;
+  }
+
   List<String> listedCapabilities() {
     if (capabilities != null) {
       return capabilities;
@@ -256,7 +307,7 @@ public final class ScriptedModel {
 
   private ScriptedModel withTokens(List<String> tokens) {
     return new ScriptedModel(name, tokens, thinking, toolCalls, tokenDelay, family, parameterSize,
-        quantizationLevel, capabilities);
+        quantizationLevel, capabilities, embeddingLength, contextLength);
   }
 
   private static List<String> copy(String[] values, String what) {

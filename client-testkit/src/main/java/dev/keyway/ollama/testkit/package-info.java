@@ -1,8 +1,8 @@
 /**
  * An Ollama stand-in for tests, benchmarks and demos.
  *
- * <p>{@link dev.keyway.ollama.testkit.OllamaStandIn} serves a faithful subset of Ollama's REST API
- * on loopback: scripted models ({@link dev.keyway.ollama.testkit.ScriptedModel}), an optional
+ * <p>{@link dev.keyway.ollama.testkit.OllamaStandIn} serves Ollama's native REST API on loopback:
+ * scripted models ({@link dev.keyway.ollama.testkit.ScriptedModel}), an optional
  * credential check in front of every path (as a reverse proxy would do), one-shot
  * {@linkplain dev.keyway.ollama.testkit.Fault faults}, and a record of every request
  * ({@link dev.keyway.ollama.testkit.RecordedRequest}). {@link

@@ -39,6 +39,24 @@ final class Http {
             .build());
   }
 
+  /** DELETE with a JSON body, as {@code /api/delete} wants. */
+  static HttpResponse<String> delete(OllamaStandIn ollama, String path, String body, String... headers) {
+    return send(
+        request(ollama, path, headers)
+            .header("Content-Type", "application/json")
+            .method("DELETE", HttpRequest.BodyPublishers.ofString(body))
+            .build());
+  }
+
+  /** POST of raw bytes, as a blob upload. */
+  static HttpResponse<String> postBytes(OllamaStandIn ollama, String path, byte[] body, String... headers) {
+    return send(
+        request(ollama, path, headers)
+            .header("Content-Type", "application/octet-stream")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .build());
+  }
+
   static HttpRequest.Builder request(OllamaStandIn ollama, String path, String... headers) {
     HttpRequest.Builder builder =
         HttpRequest.newBuilder(URI.create(ollama.baseUrl() + path)).timeout(Duration.ofSeconds(10));
@@ -65,6 +83,13 @@ final class Http {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The object's field names, in order. */
+  static List<String> fieldNames(JsonNode node) {
+    List<String> names = new ArrayList<>();
+    node.fieldNames().forEachRemaining(names::add);
+    return names;
   }
 
   /** The NDJSON lines of a body, parsed. */

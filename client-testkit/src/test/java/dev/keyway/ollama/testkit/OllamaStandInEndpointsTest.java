@@ -313,7 +313,7 @@ class OllamaStandInEndpointsTest {
 
   @Test
   void unknownPathIs404PlainText() {
-    HttpResponse<String> response = Http.post(ollama, "/api/experimental/web_search", "{}");
+    HttpResponse<String> response = Http.post(ollama, "/v1/chat/completions", "{}");
 
     assertThat(response.statusCode()).isEqualTo(404);
     assertThat(response.headers().firstValue("Content-Type")).hasValue("text/plain");

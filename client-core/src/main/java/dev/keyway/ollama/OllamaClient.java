@@ -7,15 +7,24 @@ import dev.keyway.ollama.internal.OllamaHost;
 import dev.keyway.ollama.internal.Tls;
 import dev.keyway.ollama.model.ChatRequest;
 import dev.keyway.ollama.model.ChatResponse;
+import dev.keyway.ollama.model.EmbedRequest;
+import dev.keyway.ollama.model.EmbedResponse;
+import dev.keyway.ollama.model.EmbeddingsRequest;
 import dev.keyway.ollama.model.GenerateRequest;
 import dev.keyway.ollama.model.GenerateResponse;
 import dev.keyway.ollama.model.ModelSummary;
+import dev.keyway.ollama.model.RunningModel;
+import dev.keyway.ollama.model.ShowResponse;
+import dev.keyway.ollama.model.WebFetchResponse;
+import dev.keyway.ollama.model.WebSearchResponse;
 import io.github.resilience4j.retry.Retry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Flow;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.X509TrustManager;
 import okhttp3.HttpUrl;
@@ -142,6 +151,74 @@ public interface OllamaClient extends AutoCloseable {
 
   /** The server's version ({@code GET /api/version}), for example {@code 0.33.0}. */
   String version();
+
+  /**
+   * Turns texts into vectors ({@code POST /api/embed}): one L2-normalised vector per input, in
+   * input order.
+   */
+  EmbedResponse embed(EmbedRequest request);
+
+  /**
+   * The legacy {@code POST /api/embeddings}: one prompt, one vector that is not normalised. Prefer
+   * {@link #embed(EmbedRequest)}; this is for code that depends on the old vectors.
+   */
+  double[] embeddings(EmbeddingsRequest request);
+
+  /** The models loaded in memory now ({@code GET /api/ps}); empty when none is. */
+  List<RunningModel> running();
+
+  /**
+   * What the server knows about a model ({@code POST /api/show}): details, capabilities, template,
+   * parameters and its GGUF metadata (large arrays left out).
+   *
+   * @throws OllamaModelNotFoundException if the server does not have it
+   */
+  ShowResponse show(String model);
+
+  /** {@link #show(String)} with {@code verbose: true}: the GGUF metadata's large arrays too. */
+  ShowResponse showVerbose(String model);
+
+  /** Model management: pull, push, create, copy, delete, blobs, load and unload. */
+  OllamaModels models();
+
+  /**
+   * Searches the web through Ollama Cloud ({@code POST api/web_search} at the base URL, normally
+   * {@code https://ollama.com}). Needs a Bearer credential (an ollama.com API key); the request
+   * goes to the configured base URL only, never to another host.
+   *
+   * @param maxResults 1 to 10
+   * @throws IllegalStateException if the client has no Bearer credential
+   */
+  WebSearchResponse webSearch(String query, int maxResults);
+
+  /** {@link #webSearch(String, int)} with the server's default of 5 results. */
+  default WebSearchResponse webSearch(String query) {
+    return webSearch(query, 5);
+  }
+
+  /**
+   * Fetches one page as text through Ollama Cloud ({@code POST api/web_fetch}); see
+   * {@link #webSearch(String, int)} for the credential it needs.
+   *
+   * @throws IllegalStateException if the client has no Bearer credential
+   */
+  WebFetchResponse webFetch(String url);
+
+  /**
+   * A {@link Flow.Publisher} view of any stream of this client, for reactive libraries:
+   *
+   * <pre>{@code
+   * Flux<ChatResponse> flux = JdkFlowAdapter.flowPublisherToFlux(
+   *     client.publisher(() -> client.chatStream(request)));
+   * }</pre>
+   *
+   * <p>The publisher is cold: each subscriber gets its own call, opened by {@code open} on the
+   * client's executor at the subscriber's first request, and never before. Chunks are read only as
+   * the subscriber requests them, so a slow subscriber slows the read (TCP backpressure) instead of
+   * filling memory. Cancelling the subscription cancels the HTTP call at once. Errors, including
+   * those of {@code open}, reach {@link Flow.Subscriber#onError} as {@link OllamaException}s.
+   */
+  <T> Flow.Publisher<T> publisher(Supplier<OllamaStream<T>> open);
 
   /** The base URL requests go to, for example {@code https://ollama.example.com/ollama/}. */
   String baseUrl();

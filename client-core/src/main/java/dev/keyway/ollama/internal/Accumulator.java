@@ -4,6 +4,7 @@ import dev.keyway.ollama.model.ChatResponse;
 import dev.keyway.ollama.model.GenerateResponse;
 import dev.keyway.ollama.model.Logprob;
 import dev.keyway.ollama.model.Message;
+import dev.keyway.ollama.model.Progress;
 import dev.keyway.ollama.model.ToolCall;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +23,11 @@ abstract class Accumulator<T> {
   @Nullable T last;
 
   abstract boolean isDone(T chunk);
+
+  /** What the last line of a complete stream looks like, for error messages. */
+  String lastLine() {
+    return "a \"done\": true chunk";
+  }
 
   abstract @Nullable Integer evalCount(T chunk);
 
@@ -106,6 +112,32 @@ abstract class Accumulator<T> {
           text.toString(), thinkingOrNull(), true, d.doneReason(), d.context(), d.totalDuration(),
           d.loadDuration(), d.promptEvalCount(), d.promptEvalCachedCount(),
           d.promptEvalDuration(), d.evalCount(), d.evalDuration(), toolCalls, logprobs);
+    }
+  }
+
+  /** Pull, push and create: no text to join; complete on {@code "status": "success"}. */
+  static final class Transfer extends Accumulator<Progress> {
+    @Override
+    boolean isDone(Progress chunk) {
+      return chunk.isSuccess();
+    }
+
+    @Override
+    String lastLine() {
+      return "a \"status\": \"success\" line";
+    }
+
+    @Override
+    @Nullable Integer evalCount(Progress chunk) {
+      return null;
+    }
+
+    @Override
+    void addParts(Progress chunk) {}
+
+    @Override
+    Progress build(Progress done) {
+      return done;
     }
   }
 }

@@ -6,30 +6,44 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 import dev.keyway.ollama.OllamaCallListener;
 import dev.keyway.ollama.OllamaClient;
 import dev.keyway.ollama.OllamaException;
+import dev.keyway.ollama.OllamaModels;
 import dev.keyway.ollama.OllamaStream;
 import dev.keyway.ollama.RequestOptions;
 import dev.keyway.ollama.StreamHandle;
 import dev.keyway.ollama.StreamHandler;
 import dev.keyway.ollama.model.ChatRequest;
 import dev.keyway.ollama.model.ChatResponse;
+import dev.keyway.ollama.model.EmbedRequest;
+import dev.keyway.ollama.model.EmbedResponse;
+import dev.keyway.ollama.model.EmbeddingsRequest;
 import dev.keyway.ollama.model.GenerateRequest;
 import dev.keyway.ollama.model.GenerateResponse;
 import dev.keyway.ollama.model.ModelSummary;
+import dev.keyway.ollama.model.Progress;
+import dev.keyway.ollama.model.RunningModel;
+import dev.keyway.ollama.model.ShowResponse;
+import dev.keyway.ollama.model.WebFetchResponse;
+import dev.keyway.ollama.model.WebSearchResponse;
 import io.github.resilience4j.retry.Retry;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Flow;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import okhttp3.Call;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -62,6 +76,10 @@ public final class DefaultOllamaClient implements OllamaClient {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final ObjectWriter chatWriter = Json.MAPPER.writerFor(ChatRequest.class);
   private final ObjectWriter generateWriter = Json.MAPPER.writerFor(GenerateRequest.class);
+  private final ObjectWriter plainWriter = Json.MAPPER.writer();
+  private final @Nullable String credentialHeader;
+  private final @Nullable Supplier<String> credentialValue;
+  private final OllamaModels models = new DefaultOllamaModels(this);
 
   private DefaultOllamaClient(ClientConfig config) {
     this.baseUrl = config.baseUrl();
@@ -71,6 +89,8 @@ public final class DefaultOllamaClient implements OllamaClient {
     this.retry = RetryPolicy.create(config);
     this.ownsPool = config.okHttpClient() == null;
     this.http = buildHttp(config);
+    this.credentialHeader = config.credentialHeader();
+    this.credentialValue = config.credentialValue();
     if (config.executor() != null) {
       this.executor = config.executor();
       this.ownedExecutor = null;
@@ -202,6 +222,151 @@ public final class DefaultOllamaClient implements OllamaClient {
     return version.asText();
   }
 
+  @Override
+  public EmbedResponse embed(EmbedRequest request) {
+    Objects.requireNonNull(request, "request");
+    return postJson("api/embed", request.model(), request, EmbedResponse.class);
+  }
+
+  @Override
+  public double[] embeddings(EmbeddingsRequest request) {
+    Objects.requireNonNull(request, "request");
+    LegacyEmbedding answer =
+        postJson("api/embeddings", request.model(), request, LegacyEmbedding.class);
+    return answer.embedding() == null ? new double[0] : answer.embedding();
+  }
+
+  /** The body of {@code /api/embeddings}. */
+  record LegacyEmbedding(double @Nullable [] embedding) {}
+
+  /** The body of {@code /api/ps}. */
+  record RunningModels(@Nullable List<RunningModel> models) {}
+
+  @Override
+  public List<RunningModel> running() {
+    CallTracker tracker = track("api/ps", null, false);
+    RunningModels answer = unary(get("api/ps"), RequestOptions.none(), RunningModels.class, tracker);
+    tracker.success(null);
+    return answer.models() == null ? List.of() : List.copyOf(answer.models());
+  }
+
+  @Override
+  public ShowResponse show(String model) {
+    return show(model, false);
+  }
+
+  @Override
+  public ShowResponse showVerbose(String model) {
+    return show(model, true);
+  }
+
+  private ShowResponse show(String model, boolean verbose) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("model", requireModel(model, "model"));
+    if (verbose) {
+      body.put("verbose", true);
+    }
+    return postJson("api/show", model, body, ShowResponse.class);
+  }
+
+  @Override
+  public OllamaModels models() {
+    return models;
+  }
+
+  @Override
+  public WebSearchResponse webSearch(String query, int maxResults) {
+    Objects.requireNonNull(query, "query");
+    if (query.isBlank()) {
+      throw new IllegalArgumentException("webSearch needs a query");
+    }
+    if (maxResults < 1 || maxResults > 10) {
+      throw new IllegalArgumentException("maxResults must be 1 to 10, was " + maxResults);
+    }
+    requireBearer("webSearch");
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("query", query);
+    body.put("max_results", maxResults);
+    return postJson("api/web_search", null, body, WebSearchResponse.class);
+  }
+
+  @Override
+  public WebFetchResponse webFetch(String url) {
+    Objects.requireNonNull(url, "url");
+    if (url.isBlank()) {
+      throw new IllegalArgumentException("webFetch needs a URL");
+    }
+    requireBearer("webFetch");
+    return postJson("api/web_fetch", null, Map.of("url", url), WebFetchResponse.class);
+  }
+
+  private void requireBearer(String method) {
+    // Read now, not at build time: a rotating credential is only ever read when it is needed.
+    boolean bearer = "Authorization".equalsIgnoreCase(credentialHeader) && credentialValue != null
+        && credentialValue.get().regionMatches(true, 0, "Bearer ", 0, 7);
+    if (!bearer) {
+      throw new IllegalStateException(method + " is an Ollama Cloud API and needs a Bearer"
+          + " credential: build the client with baseUrl(\"https://ollama.com\") and"
+          + " bearerToken(<your ollama.com API key>), or set OLLAMA_API_KEY.");
+    }
+  }
+
+  @Override
+  public <T> Flow.Publisher<T> publisher(Supplier<OllamaStream<T>> open) {
+    Objects.requireNonNull(open, "open");
+    return new StreamPublisher<>(open, task -> {
+      if (closed.get()) {
+        throw new IllegalStateException("OllamaClient is closed");
+      }
+      executor.execute(task);
+    });
+  }
+
+  static String requireModel(@Nullable String model, String what) {
+    if (model == null || model.isBlank()) {
+      throw new IllegalArgumentException(what + " must name a model, was " + (model == null ? "null" : "blank"));
+    }
+    return model;
+  }
+
+  /** POSTs {@code body} as JSON and decodes the JSON answer. */
+  <T> T postJson(String path, @Nullable String model, Object body, Class<T> type) {
+    CallTracker tracker = track(path, model, false);
+    T answer = unary(post(path, write(plainWriter, body, false), false), RequestOptions.none(), type,
+        tracker);
+    tracker.success(null);
+    return answer;
+  }
+
+  /** Sends a request whose successful answer has no body worth reading (copy, delete, blobs). */
+  void sendForStatus(Request request, String endpoint, @Nullable String model) {
+    CallTracker tracker = track(endpoint, model, false);
+    execute(request, RequestOptions.none(), new Cancellation(), tracker).response().close();
+    tracker.success(null);
+  }
+
+  /** Opens a pull, push or create progress stream. */
+  OllamaStream<Progress> transferStream(String path, @Nullable String model, byte[] body,
+      Cancellation cancellation) {
+    CallTracker tracker = track(path, model, true);
+    Request http = post(path, body, true);
+    return new NdjsonStream<>(execute(http, RequestOptions.none(), cancellation, tracker),
+        Progress.class, new Accumulator.Transfer(), errors, redactor, tracker);
+  }
+
+  <T> StreamHandle<T> async(Function<Cancellation, OllamaStream<T>> open, StreamHandler<T> handler) {
+    return startAsync(open, handler);
+  }
+
+  HttpUrl endpointUrl(String path) {
+    return endpoint(path);
+  }
+
+  /** {@code body} as JSON, with {@code "stream"} set on types that declare it. */
+  byte[] json(Object body, boolean stream) {
+    return write(Json.MAPPER.writerFor(body.getClass()), body, stream);
+  }
+
   /**
    * For Keyway's own gateway: sends {@code json} to {@code path} (for example {@code api/chat})
    * with this client's credential, timeouts, retries and error mapping, and returns the 2xx
@@ -237,7 +402,7 @@ public final class DefaultOllamaClient implements OllamaClient {
   }
 
   private <T> StreamHandle<T> startAsync(
-      java.util.function.Function<Cancellation, OllamaStream<T>> open, StreamHandler<T> handler) {
+      Function<Cancellation, OllamaStream<T>> open, StreamHandler<T> handler) {
     Objects.requireNonNull(handler, "handler");
     if (closed.get()) {
       throw new IllegalStateException("OllamaClient is closed");

@@ -123,7 +123,7 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
         if (line == null) {
           throw new OllamaStreamException(
               "Stream from " + HttpErrors.describe(response.request()) + " ended after " + chunks
-                  + " chunk(s) without a \"done\": true chunk; the answer is incomplete.",
+                  + " chunk(s) without " + accumulator.lastLine() + "; the answer is incomplete.",
               null, chunks, null);
         }
       } catch (IOException e) {
@@ -210,7 +210,7 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
     if (!finished) {
       throw new OllamaStreamException(
           "Stream from " + HttpErrors.describe(response.request()) + " was closed after " + chunks
-              + " chunk(s), before its done chunk; there is no complete answer.",
+              + " chunk(s), before " + accumulator.lastLine() + "; there is no complete answer.",
           null, chunks, null);
     }
     return accumulator.result();

@@ -2,6 +2,7 @@ package dev.keyway.ollama.model;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.annotation.JsonAppend;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -181,6 +182,16 @@ public record GenerateRequest(
     /** Sets whether to send the prompt as is, without the model's template. */
     public Builder raw(@Nullable Boolean raw) {
       this.raw = raw;
+      return this;
+    }
+
+    /**
+     * Adds an image from a file (PNG, JPEG…), read now and encoded as standard base64.
+     *
+     * @throws java.io.UncheckedIOException if the file cannot be read
+     */
+    public Builder addImage(Path file) {
+      images.add(Message.encodeImage(file));
       return this;
     }
 

@@ -1,6 +1,10 @@
 package dev.keyway.ollama.model;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -150,6 +154,16 @@ public record Message(
     return Base64.getEncoder().encodeToString(Objects.requireNonNull(raw, "image"));
   }
 
+  /** Standard base64 of a file's bytes; the message names the file when it cannot be read. */
+  static String encodeImage(Path file) {
+    Objects.requireNonNull(file, "file");
+    try {
+      return encodeImage(Files.readAllBytes(file));
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read the image " + file + ": " + e, e);
+    }
+  }
+
   /** Checks that an already encoded image is plain base64 rather than a data URL. */
   static String checkBase64Image(String base64) {
     Objects.requireNonNull(base64, "image");
@@ -206,6 +220,16 @@ public record Message(
     /** Adds an image from its raw bytes (PNG, JPEG…), encoded here as standard base64. */
     public Builder addImage(byte[] raw) {
       images.add(encodeImage(raw));
+      return this;
+    }
+
+    /**
+     * Adds an image from a file (PNG, JPEG…), read now and encoded as standard base64.
+     *
+     * @throws java.io.UncheckedIOException if the file cannot be read
+     */
+    public Builder addImage(Path file) {
+      images.add(encodeImage(file));
       return this;
     }
 

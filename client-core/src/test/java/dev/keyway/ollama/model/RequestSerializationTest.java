@@ -281,6 +281,19 @@ class RequestSerializationTest {
   }
 
   @Test
+  void imagesFromAFileAreEncodedTheSameWay(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    byte[] raw = {(byte) 0xfb, (byte) 0xff, (byte) 0xfe, 0x00, 0x3e};
+    java.nio.file.Path png = java.nio.file.Files.write(dir.resolve("cat.png"), raw);
+    assertThat(Message.builder().addImage(png).build().images()).containsExactly("+//+AD4=");
+    assertThat(GenerateRequest.builder().model("m").addImage(png).build().images())
+        .containsExactly("+//+AD4=");
+    assertThatThrownBy(() -> Message.builder().addImage(dir.resolve("missing.png")))
+        .isInstanceOf(java.io.UncheckedIOException.class)
+        .hasMessageContaining("missing.png");
+  }
+
+  @Test
   void dataUrlImagesAreRejected() {
     String dataUrl = "data:image/png;base64,iVBORw0KGgo=";
     assertThatThrownBy(() -> Message.builder().addImageBase64(dataUrl))

@@ -1,0 +1,172 @@
+package dev.keyway.ollama.internal;
+
+import dev.keyway.ollama.OllamaHttpException;
+import dev.keyway.ollama.OllamaModels;
+import dev.keyway.ollama.OllamaStream;
+import dev.keyway.ollama.RequestOptions;
+import dev.keyway.ollama.StreamHandle;
+import dev.keyway.ollama.StreamHandler;
+import dev.keyway.ollama.model.CreateRequest;
+import dev.keyway.ollama.model.GenerateRequest;
+import dev.keyway.ollama.model.KeepAlive;
+import dev.keyway.ollama.model.ModelSummary;
+import dev.keyway.ollama.model.Progress;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+
+/** {@link OllamaModels} on top of {@link DefaultOllamaClient}'s transport. */
+final class DefaultOllamaModels implements OllamaModels {
+  private static final okhttp3.MediaType JSON = okhttp3.MediaType.get("application/json");
+
+  private final DefaultOllamaClient client;
+
+  DefaultOllamaModels(DefaultOllamaClient client) {
+    this.client = client;
+  }
+
+  @Override
+  public List<ModelSummary> list() {
+    return client.listModels();
+  }
+
+  @Override
+  public Progress pull(String model) {
+    try (OllamaStream<Progress> stream = pullStream(model)) {
+      return stream.result();
+    }
+  }
+
+  @Override
+  public OllamaStream<Progress> pullStream(String model) {
+    return transfer("api/pull", model, new Cancellation());
+  }
+
+  @Override
+  public StreamHandle<Progress> pullStream(String model, StreamHandler<Progress> handler) {
+    DefaultOllamaClient.requireModel(model, "pull");
+    return client.async(c -> transfer("api/pull", model, c), handler);
+  }
+
+  @Override
+  public Progress push(String model) {
+    try (OllamaStream<Progress> stream = pushStream(model)) {
+      return stream.result();
+    }
+  }
+
+  @Override
+  public OllamaStream<Progress> pushStream(String model) {
+    return transfer("api/push", model, new Cancellation());
+  }
+
+  @Override
+  public StreamHandle<Progress> pushStream(String model, StreamHandler<Progress> handler) {
+    DefaultOllamaClient.requireModel(model, "push");
+    return client.async(c -> transfer("api/push", model, c), handler);
+  }
+
+  private OllamaStream<Progress> transfer(String path, String model, Cancellation cancellation) {
+    DefaultOllamaClient.requireModel(model, path.substring(4));
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("model", model);
+    body.put("stream", true);
+    return client.transferStream(path, model, client.json(body, true), cancellation);
+  }
+
+  @Override
+  public Progress create(CreateRequest request) {
+    try (OllamaStream<Progress> stream = createStream(request)) {
+      return stream.result();
+    }
+  }
+
+  @Override
+  public OllamaStream<Progress> createStream(CreateRequest request) {
+    return create(request, new Cancellation());
+  }
+
+  @Override
+  public StreamHandle<Progress> createStream(CreateRequest request, StreamHandler<Progress> handler) {
+    Objects.requireNonNull(request, "request");
+    return client.async(c -> create(request, c), handler);
+  }
+
+  private OllamaStream<Progress> create(CreateRequest request, Cancellation cancellation) {
+    Objects.requireNonNull(request, "request");
+    return client.transferStream("api/create", request.model(), client.json(request, true), cancellation);
+  }
+
+  @Override
+  public void copy(String source, String destination) {
+    DefaultOllamaClient.requireModel(source, "copy source");
+    DefaultOllamaClient.requireModel(destination, "copy destination");
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("source", source);
+    body.put("destination", destination);
+    Request request = new Request.Builder().url(client.endpointUrl("api/copy"))
+        .post(RequestBody.create(client.json(body, false), JSON)).build();
+    client.sendForStatus(request, "api/copy", source);
+  }
+
+  @Override
+  public void delete(String model) {
+    DefaultOllamaClient.requireModel(model, "delete");
+    Request request = new Request.Builder().url(client.endpointUrl("api/delete"))
+        .delete(RequestBody.create(client.json(Map.of("model", model), false), JSON)).build();
+    client.sendForStatus(request, "api/delete", model);
+  }
+
+  @Override
+  public boolean blobExists(String digest) {
+    Request request = new Request.Builder()
+        .url(client.endpointUrl("api/blobs/" + Blobs.check(digest))).head().build();
+    try {
+      client.sendForStatus(request, "api/blobs", null);
+      return true;
+    } catch (OllamaHttpException e) {
+      if (e.status() == 404) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public String uploadBlob(Path file) {
+    Objects.requireNonNull(file, "file");
+    String digest = Blobs.sha256(file);
+    if (blobExists(digest)) {
+      return digest;
+    }
+    Request request = new Request.Builder().url(client.endpointUrl("api/blobs/" + digest))
+        .post(Blobs.body(file, digest)).build();
+    client.sendForStatus(request, "api/blobs", null);
+    return digest;
+  }
+
+  @Override
+  public void load(String model) {
+    generateEmpty(model, null);
+  }
+
+  @Override
+  public void load(String model, KeepAlive keepAlive) {
+    generateEmpty(model, Objects.requireNonNull(keepAlive, "keepAlive"));
+  }
+
+  @Override
+  public void unload(String model) {
+    generateEmpty(model, KeepAlive.unloadNow());
+  }
+
+  private void generateEmpty(String model, KeepAlive keepAlive) {
+    DefaultOllamaClient.requireModel(model, "load/unload");
+    client.generate(GenerateRequest.builder().model(model).keepAlive(keepAlive).build(),
+        RequestOptions.none());
+  }
+}

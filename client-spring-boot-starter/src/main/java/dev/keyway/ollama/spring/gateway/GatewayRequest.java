@@ -7,10 +7,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Iterator;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The gateway's verdict on a chat or generate body from a browser: refused with a status and a
+ * The gateway's verdict on a chat, generate, embed or show body from a browser: refused with a status and a
  * message, or accepted with the exact bytes to send upstream. What goes upstream is Jackson's
  * re-serialisation of what was checked, never the browser's bytes, so trailing data or odd
  * encodings cannot carry anything past the checks.
@@ -28,7 +29,28 @@ record GatewayRequest(int status, @Nullable String error, byte @Nullable [] body
     return status != 200;
   }
 
+  /** What a browser may send to each JSON endpoint the gateway serves. */
+  enum Endpoint {
+    /** {@code /api/chat} and {@code /api/generate}: any field; num_predict capped; streams. */
+    GENERATE(null),
+    /** {@code /api/embed}: only these fields, never streamed. */
+    EMBED(Set.of("model", "input", "truncate", "dimensions", "keep_alive", "options")),
+    /** {@code /api/show}: only these fields (not the deprecated {@code name} alias). */
+    SHOW(Set.of("model", "verbose"));
+
+    private final @Nullable Set<String> fields;
+
+    Endpoint(@Nullable Set<String> fields) {
+      this.fields = fields;
+    }
+  }
+
   static GatewayRequest check(byte[] raw, ModelPolicy policy, @Nullable Integer maxNumPredict) {
+    return check(raw, policy, maxNumPredict, Endpoint.GENERATE);
+  }
+
+  static GatewayRequest check(
+      byte[] raw, ModelPolicy policy, @Nullable Integer maxNumPredict, Endpoint endpoint) {
     ObjectNode body;
     try {
       JsonNode tree = STRICT.readTree(raw);
@@ -47,11 +69,24 @@ record GatewayRequest(int status, @Nullable String error, byte @Nullable [] body
       // "model" and "options" upstream while escaping the checks below.
       return refuse(400, "field names must be lower-case ASCII, as Ollama's are");
     }
+    if (endpoint.fields != null) {
+      // Only the fields this endpoint documents go upstream: an alias Ollama still honours (such
+      // as show's deprecated "name") cannot name a model the allow-list never saw.
+      for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
+        String name = names.next();
+        if (!endpoint.fields.contains(name)) {
+          return refuse(400, "field '" + name + "' is not accepted here by this gateway");
+        }
+      }
+    }
     JsonNode model = body.get("model");
     if (!policy.allowsAll() && (model == null || !model.isTextual() || !policy.allows(model.asText()))) {
       String name = model != null && model.isTextual() && ModelPolicy.isPlain(model.asText())
           ? "'" + model.asText() + "'" : "requested";
       return refuse(403, "model " + name + " is not allowed by this gateway");
+    }
+    if (endpoint != Endpoint.GENERATE) {
+      return accept(body, false);
     }
     String problem = capNumPredict(body, maxNumPredict);
     if (problem != null) {
@@ -63,6 +98,10 @@ record GatewayRequest(int status, @Nullable String error, byte @Nullable [] body
     }
     boolean streaming = stream == null || stream.isNull() || stream.asBoolean();
     body.put("stream", streaming);
+    return accept(body, streaming);
+  }
+
+  private static GatewayRequest accept(ObjectNode body, boolean streaming) {
     try {
       return new GatewayRequest(200, null, STRICT.writeValueAsBytes(body), streaming);
     } catch (JsonProcessingException e) {

@@ -1,6 +1,8 @@
 package dev.keyway.ollama.spring.gateway;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keyway.ollama.OllamaAuthenticationException;
 import dev.keyway.ollama.OllamaHttpException;
@@ -17,9 +19,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import okhttp3.Response;
 import okio.BufferedSource;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Serves Ollama's wire protocol for chat, generate, tags and version, forwarding to the configured
+ * Serves Ollama's wire protocol for chat, generate, embed, show, tags, ps and version, forwarding to the configured
  * Ollama with the server-side credential. Only the request's JSON body goes upstream, never its
  * headers; upstream bytes are written back line by line and flushed per line. Writing happens on
  * the request thread, so a slow reader slows the upstream read instead of filling memory.
@@ -52,16 +55,23 @@ final class OllamaGatewayServlet extends HttpServlet {
     String path = request.getPathInfo() == null ? "/" : request.getPathInfo();
     String method = request.getMethod();
     switch (path) {
-      case "/api/tags", "/api/version" -> {
+      case "/api/version" -> {
         if (method.equals("GET") || method.equals("HEAD")) {
           forward(response, "GET", path.substring(1), null, false, method.equals("HEAD"));
         } else {
           text(response, 405, "405 method not allowed");
         }
       }
-      case "/api/chat", "/api/generate" -> {
+      case "/api/tags", "/api/ps" -> {
+        if (method.equals("GET") || method.equals("HEAD")) {
+          listing(response, path.substring(1), method.equals("HEAD"));
+        } else {
+          text(response, 405, "405 method not allowed");
+        }
+      }
+      case "/api/chat", "/api/generate", "/api/embed", "/api/show" -> {
         if (method.equals("POST")) {
-          generate(request, response, path.substring(1));
+          checkedPost(request, response, path.substring(1));
         } else {
           text(response, 405, "405 method not allowed");
         }
@@ -71,7 +81,7 @@ final class OllamaGatewayServlet extends HttpServlet {
     }
   }
 
-  private void generate(HttpServletRequest request, HttpServletResponse response, String endpoint)
+  private void checkedPost(HttpServletRequest request, HttpServletResponse response, String endpoint)
       throws IOException {
     if (request.getContentLengthLong() > maxRequestBytes) {
       tooLarge(response);
@@ -83,7 +93,11 @@ final class OllamaGatewayServlet extends HttpServlet {
       tooLarge(response);
       return;
     }
-    GatewayRequest checked = GatewayRequest.check(raw, policy, maxNumPredict);
+    GatewayRequest checked = GatewayRequest.check(raw, policy, maxNumPredict, switch (endpoint) {
+      case "api/embed" -> GatewayRequest.Endpoint.EMBED;
+      case "api/show" -> GatewayRequest.Endpoint.SHOW;
+      default -> GatewayRequest.Endpoint.GENERATE;
+    });
     if (checked.refused()) {
       error(response, checked.status(), checked.error());
       return;
@@ -91,22 +105,72 @@ final class OllamaGatewayServlet extends HttpServlet {
     forward(response, "POST", endpoint, checked.body(), checked.streaming(), false);
   }
 
-  private void forward(HttpServletResponse response, String method, String endpoint, byte[] json,
-      boolean streaming, boolean headOnly) throws IOException {
-    DefaultOllamaClient.Exchange exchange;
+  /**
+   * {@code /api/tags} and {@code /api/ps}, listing only the models the allow-list lets a browser
+   * use: a model picker should not offer, nor a browser learn of, the others.
+   */
+  private void listing(HttpServletResponse response, String endpoint, boolean headOnly)
+      throws IOException {
+    if (policy.allowsAll()) {
+      forward(response, "GET", endpoint, null, false, headOnly);
+      return;
+    }
+    DefaultOllamaClient.Exchange exchange = send(response, "GET", endpoint, null, false);
+    if (exchange == null) {
+      return;
+    }
+    ObjectNode list;
+    try (Response upstream = exchange.response()) {
+      JsonNode tree = JSON.readTree(upstream.body().byteStream());
+      if (tree == null || !tree.isObject()) {
+        error(response, 502, "upstream Ollama answered unexpectedly");
+        return;
+      }
+      list = (ObjectNode) tree;
+    } catch (IOException e) {
+      error(response, 502, "upstream Ollama answered unexpectedly");
+      return;
+    }
+    ArrayNode kept = JSON.createArrayNode();
+    JsonNode models = list.get("models");
+    if (models != null && models.isArray()) {
+      for (JsonNode model : models) {
+        JsonNode name = model.hasNonNull("name") ? model.get("name") : model.get("model");
+        if (name != null && name.isTextual() && policy.allows(name.asText())) {
+          kept.add(model);
+        }
+      }
+    }
+    list.set("models", kept);
+    response.setStatus(200);
+    response.setContentType("application/json; charset=utf-8");
+    response.setHeader("Cache-Control", "no-cache");
+    if (!headOnly) {
+      response.getOutputStream().write(JSON.writeValueAsBytes(list));
+    }
+  }
+
+  /** Sends upstream; on failure answers the browser and returns null. */
+  private DefaultOllamaClient.@Nullable Exchange send(HttpServletResponse response, String method,
+      String endpoint, byte @Nullable [] json, boolean streaming) throws IOException {
     try {
-      exchange = client.send(method, endpoint, json, streaming);
+      return client.send(method, endpoint, json, streaming);
     } catch (OllamaAuthenticationException e) {
       error(response, 502, UPSTREAM_CREDENTIAL_REJECTED);
-      return;
     } catch (OllamaHttpException e) {
       error(response, e.status(), e.serverMessage().isEmpty() ? "upstream error" : e.serverMessage());
-      return;
     } catch (OllamaTransportException e) {
       error(response, 502, "upstream Ollama is unreachable");
-      return;
     } catch (OllamaException e) {
       error(response, 502, "upstream Ollama answered unexpectedly");
+    }
+    return null;
+  }
+
+  private void forward(HttpServletResponse response, String method, String endpoint, byte[] json,
+      boolean streaming, boolean headOnly) throws IOException {
+    DefaultOllamaClient.Exchange exchange = send(response, method, endpoint, json, streaming);
+    if (exchange == null) {
       return;
     }
     try (Response upstream = exchange.response()) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Coverage-guided fuzzing of the gateway's request checks: any body is refused with a 400 or 403
@@ -24,6 +25,31 @@ class GatewayRequestFuzzTest {
   @FuzzTest(maxDuration = "30s")
   void anyBodyIsRefusedOrForwardedWithinThePolicy(byte[] raw) throws Exception {
     GatewayRequest verdict = GatewayRequest.check(raw, POLICY, CAP);
+    checkGenerate(verdict);
+    checkOthers(GatewayRequest.check(raw, POLICY, CAP, GatewayRequest.Endpoint.EMBED),
+        Set.of("model", "input", "truncate", "dimensions", "keep_alive", "options"));
+    checkOthers(GatewayRequest.check(raw, POLICY, CAP, GatewayRequest.Endpoint.SHOW),
+        Set.of("model", "verbose"));
+  }
+
+  /** Embed and show: refused, or forwarded with only their own fields and an allowed model. */
+  private static void checkOthers(GatewayRequest verdict, Set<String> fields) throws Exception {
+    if (verdict.refused()) {
+      check(verdict.status() == 400 || verdict.status() == 403, "refused with " + verdict.status());
+      check(verdict.error() != null && !verdict.error().isBlank(), "a refusal without a message");
+      return;
+    }
+    JsonNode forwarded = STRICT.readTree(verdict.body());
+    check(forwarded.isObject() && !verdict.streaming(), "forwarded a non-object or a stream");
+    check(forwarded.path("model").isTextual() && POLICY.allows(forwarded.get("model").asText()),
+        "forwarded a model off the allow-list: " + forwarded.path("model"));
+    for (Iterator<String> names = forwarded.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      check(fields.contains(name), "forwarded field " + name);
+    }
+  }
+
+  private static void checkGenerate(GatewayRequest verdict) throws Exception {
     if (verdict.refused()) {
       check(verdict.status() == 400 || verdict.status() == 403, "refused with " + verdict.status());
       check(verdict.error() != null && !verdict.error().isBlank(), "a refusal without a message");

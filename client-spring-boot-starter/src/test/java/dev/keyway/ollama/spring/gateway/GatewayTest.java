@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.keyway.ollama.OllamaClient;
+import dev.keyway.ollama.model.GenerateRequest;
+import dev.keyway.ollama.model.RunningModel;
 import dev.keyway.ollama.testkit.OllamaStandIn;
 import dev.keyway.ollama.testkit.RecordedRequest;
 import dev.keyway.ollama.testkit.ScriptedModel;
@@ -127,9 +130,82 @@ class GatewayTest {
   @Test
   void tagsAndVersion() throws Exception {
     HttpResponse<String> tags = http.send(HttpRequest.newBuilder(uri("/api/tags")).build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(JSON.readTree(tags.body()).get("models").size()).isEqualTo(3);
+    // The stand-in serves three models; the browser sees only the two it may use.
+    assertThat(JSON.readTree(tags.body()).get("models").findValuesAsText("name"))
+        .containsExactly("llama3.2:latest", "slow:latest");
     HttpResponse<String> version = http.send(HttpRequest.newBuilder(uri("/api/version")).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(JSON.readTree(version.body()).get("version").asText()).isNotBlank();
+  }
+
+  @Test
+  void embedPassesThroughForAnAllowedModel() throws Exception {
+    HttpResponse<String> r = post("/api/embed", "{\"model\":\"llama3.2\",\"input\":[\"a\",\"b\"],\"dimensions\":4}");
+    assertThat(r.statusCode()).isEqualTo(200);
+    JsonNode body = JSON.readTree(r.body());
+    assertThat(body.get("embeddings")).hasSize(2);
+    assertThat(body.get("embeddings").get(0)).hasSize(4);
+    RecordedRequest upstream = lastUpstream();
+    assertThat(upstream.path()).isEqualTo("/api/embed");
+    assertThat(upstream.header("X-API-Key")).isEqualTo(KEY);
+    assertThat(JSON.readTree(upstream.body()).get("input")).hasSize(2);
+    assertNoKey(r);
+  }
+
+  @Test
+  void showPassesThroughForAnAllowedModel() throws Exception {
+    HttpResponse<String> r = post("/api/show", "{\"model\":\"llama3.2\"}");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(JSON.readTree(r.body()).get("details").get("family").asText()).isNotBlank();
+    assertThat(lastUpstream().path()).isEqualTo("/api/show");
+    assertNoKey(r);
+  }
+
+  @Test
+  void psListsOnlyAllowedModels() throws Exception {
+    post("/api/generate", "{\"model\":\"llama3.2\",\"stream\":false,\"prompt\":\"hi\"}");
+    OllamaClient direct = OllamaClient.builder().baseUrl(OLLAMA.baseUrl()).apiKey(KEY).build();
+    try (direct) {
+      direct.generate(GenerateRequest.builder().model("other").prompt("hi").build());
+      assertThat(direct.running()).extracting(RunningModel::name).contains("other:latest");
+    }
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri("/api/ps")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(200);
+    List<String> names = JSON.readTree(r.body()).get("models").findValuesAsText("name");
+    assertThat(names).isNotEmpty().doesNotContain("other", "other:latest");
+    assertThat(lastUpstream().path()).isEqualTo("/api/ps");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "/api/embed|{\"model\":\"other\",\"input\":\"x\"}",
+      "/api/show|{\"model\":\"other\"}",
+      "/api/show|{\"model\":\"OTHER\"}",
+      "/api/show|{\"name\":\"other\"}",
+      "/api/show|{\"model\":\"llama3.2\",\"name\":\"other\"}",
+      "/api/embed|{\"model\":\"llama3.2\",\"prompt\":\"x\",\"name\":\"other\"}",
+      "/api/show|{\"model\":\"llama3.2\",\"Model\":\"other\"}",
+      "/api/embed|{\"model\":\"llama3.2\",\"model\":\"other\",\"input\":\"x\"}"})
+  void embedAndShowAreBehindTheAllowList(String pathAndBody) throws Exception {
+    String[] parts = pathAndBody.split("\\|", 2);
+    HttpResponse<String> r = post(parts[0], parts[1]);
+    assertThat(r.statusCode()).isIn(400, 403);
+    assertThat(JSON.readTree(r.body()).get("error").asText()).isNotBlank();
+    assertThat(OLLAMA.requestCount()).isEqualTo(upstreamBefore);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"POST /api/pull", "POST /api/push", "POST /api/create", "POST /api/copy",
+      "DELETE /api/delete", "HEAD /api/blobs/sha256:29fdb92e57cf0827ded04ae6461b5931d01fa595843f55d36f5b275a52087dd2",
+      "POST /api/blobs/sha256:29fdb92e57cf0827ded04ae6461b5931d01fa595843f55d36f5b275a52087dd2",
+      "POST /api/embeddings", "POST /api/web_search", "POST /api/experimental/web_fetch"})
+  void managementEndpointsAreNeverExposed(String methodAndPath) throws Exception {
+    String[] parts = methodAndPath.split(" ");
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri(parts[1]))
+        .method(parts[0], parts[0].equals("HEAD") ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString("{\"model\":\"llama3.2\",\"source\":\"llama3.2\",\"destination\":\"x\"}"))
+        .header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(404);
+    assertThat(OLLAMA.requestCount()).isEqualTo(upstreamBefore);
   }
 
   @Test

@@ -351,7 +351,7 @@ public final class DefaultOllamaClient implements OllamaClient {
     CallTracker tracker = track(path, model, true);
     Request http = post(path, body, true);
     return new NdjsonStream<>(execute(http, RequestOptions.none(), cancellation, tracker),
-        Progress.class, new Accumulator.Transfer(), errors, redactor, tracker);
+        ChunkDecoder.databind(Progress.class), new Accumulator.Transfer(), errors, redactor, tracker);
   }
 
   <T> StreamHandle<T> async(Function<Cancellation, OllamaStream<T>> open, StreamHandler<T> handler) {
@@ -388,7 +388,7 @@ public final class DefaultOllamaClient implements OllamaClient {
     Objects.requireNonNull(request, "request");
     CallTracker tracker = track("api/chat", request.model(), true);
     Request http = post("api/chat", write(chatWriter, request, true), true);
-    return new NdjsonStream<>(execute(http, options, cancellation, tracker), ChatResponse.class,
+    return new NdjsonStream<>(execute(http, options, cancellation, tracker), new ChatChunkDecoder(),
         new Accumulator.Chat(), errors, redactor, tracker);
   }
 
@@ -397,7 +397,7 @@ public final class DefaultOllamaClient implements OllamaClient {
     Objects.requireNonNull(request, "request");
     CallTracker tracker = track("api/generate", request.model(), true);
     Request http = post("api/generate", write(generateWriter, request, true), true);
-    return new NdjsonStream<>(execute(http, options, cancellation, tracker), GenerateResponse.class,
+    return new NdjsonStream<>(execute(http, options, cancellation, tracker), new GenerateChunkDecoder(),
         new Accumulator.Generate(), errors, redactor, tracker);
   }
 

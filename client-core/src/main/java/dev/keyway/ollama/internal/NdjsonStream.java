@@ -1,12 +1,14 @@
 package dev.keyway.ollama.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import dev.keyway.ollama.OllamaException;
 import dev.keyway.ollama.OllamaStream;
 import dev.keyway.ollama.OllamaStreamException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.Spliterator;
@@ -19,22 +21,25 @@ import okio.BufferedSource;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Reads an NDJSON body line by line. A line is decoded the moment its {@code \n} arrives; nothing
+ * Reads an NDJSON body chunk by chunk. A chunk is decoded the moment its bytes arrive; nothing
  * waits for a buffer to fill. Lines may be of any length, end in {@code \r\n}, or be blank.
  */
 final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
-  private static final byte[] ERROR_KEY = "\"error\"".getBytes(StandardCharsets.US_ASCII);
   private static final int EXCERPT = 120;
 
   private final Call call;
   private final Response response;
   private final BufferedSource source;
-  private final ObjectReader reader;
+  private final ChunkDecoder<T> decoder;
   private final Accumulator<T> accumulator;
   private final HttpErrors errors;
   private final Redactor redactor;
   private final CallTracker tracker;
 
+  // One parser over the whole body: chunks are decoded as their bytes arrive, with no line copied
+  // and no parser made per line. Created on the reading thread at the first read.
+  private @Nullable JsonParser parser;
+  private @Nullable ParserWindow window;
   private @Nullable T next;
   private int chunks;
   private boolean iteratorTaken;
@@ -46,12 +51,12 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
   private final Object readLock = new Object();
   private boolean reading;
 
-  NdjsonStream(DefaultOllamaClient.Exchange exchange, Class<T> type, Accumulator<T> accumulator,
+  NdjsonStream(DefaultOllamaClient.Exchange exchange, ChunkDecoder<T> decoder, Accumulator<T> accumulator,
       HttpErrors errors, Redactor redactor, CallTracker tracker) {
     this.call = exchange.call();
     this.response = exchange.response();
     this.source = response.body().source();
-    this.reader = Json.MAPPER.readerFor(type);
+    this.decoder = decoder;
     this.accumulator = accumulator;
     this.errors = errors;
     this.redactor = redactor;
@@ -116,90 +121,64 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
   }
 
   private T readChunk() {
-    while (true) {
-      byte[] line;
-      try {
-        line = NdjsonLines.next(source, false);
-        if (line == null) {
-          throw new OllamaStreamException(
-              "Stream from " + HttpErrors.describe(response.request()) + " ended after " + chunks
-                  + " chunk(s) without " + accumulator.lastLine() + "; the answer is incomplete.",
-              null, chunks, null);
-        }
-      } catch (IOException e) {
-        throw errors.fromIo(e, response.request(), "after " + chunks + " chunk(s) of the stream");
+    try {
+      if (parser == null) {
+        window = new ParserWindow(source.inputStream());
+        parser = Json.MAPPER.getFactory().createParser(window);
       }
-      int end = line.length;
-      if (end > 0 && line[end - 1] == '\r') {
-        end--;
+      JsonToken token = parser.nextToken();
+      if (token == null) {
+        throw new OllamaStreamException(
+            "Stream from " + HttpErrors.describe(response.request()) + " ended after " + chunks
+                + " chunk(s) without " + accumulator.lastLine() + "; the answer is incomplete.",
+            null, chunks, null);
       }
-      if (isBlank(line, end)) {
-        continue;
+      if (token != JsonToken.START_OBJECT) {
+        throw new JsonParseException(parser, "expected a JSON object, got " + token);
       }
-      T chunk = decode(line, end);
+      T chunk = decoder.decode(parser);
+      if (decoder.error != null) {
+        String text = redactor.redact(HttpErrors.cut(decoder.error));
+        throw new OllamaStreamException(
+            "Server reported an error in the stream from " + HttpErrors.describe(response.request())
+                + " after " + chunks + " chunk(s): " + text,
+            text, chunks, null);
+      }
       chunks++;
       tracker.chunk();
       accumulator.add(chunk);
       if (accumulator.isDone(chunk)) {
         finished = true;
+        closeParser();
         response.close();
         tracker.success(accumulator.evalCount(chunk));
       }
       return chunk;
-    }
-  }
-
-  private T decode(byte[] line, int length) {
-    try {
-      if (contains(line, length, ERROR_KEY)) {
-        JsonNode node = Json.MAPPER.readTree(line, 0, length);
-        JsonNode error = node == null ? null : node.get("error");
-        if (error != null && !error.isNull()) {
-          String text = redactor.redact(HttpErrors.cut(error.isTextual() ? error.asText() : error.toString()));
-          throw new OllamaStreamException(
-              "Server reported an error in the stream from " + HttpErrors.describe(response.request())
-                  + " after " + chunks + " chunk(s): " + text,
-              text, chunks, null);
-        }
-        return reader.readValue(node);
-      }
-      return reader.readValue(line, 0, length);
+    } catch (JsonProcessingException e) {
+      throw invalidChunk(e);
     } catch (IOException e) {
-      String excerpt = new String(line, 0, Math.min(length, EXCERPT), StandardCharsets.UTF_8);
-      throw new OllamaStreamException(
-          "Line " + (chunks + 1) + " of the stream from " + HttpErrors.describe(response.request())
-              + " is not a valid chunk (" + redactor.redact(reason(e)) + "): "
-              + redactor.redact(excerpt) + (length > EXCERPT ? "…" : ""),
-          null, chunks, redactor.redact(e));
+      throw errors.fromIo(e, response.request(), "after " + chunks + " chunk(s) of the stream");
     }
   }
 
-  private static String reason(IOException e) {
-    return e instanceof com.fasterxml.jackson.core.JsonProcessingException j
-        ? j.getOriginalMessage() : String.valueOf(e.getMessage());
+  private OllamaStreamException invalidChunk(JsonProcessingException e) {
+    JsonLocation where = e.getLocation();
+    String excerpt = window == null ? "" : window.lineAt(where == null ? -1 : where.getByteOffset(), EXCERPT);
+    return new OllamaStreamException(
+        "Line " + (chunks + 1) + " of the stream from " + HttpErrors.describe(response.request())
+            + " is not a valid chunk (" + redactor.redact(String.valueOf(e.getOriginalMessage()))
+            + "): " + redactor.redact(excerpt),
+        null, chunks, redactor.redact(e));
   }
 
-  private static boolean isBlank(byte[] line, int end) {
-    for (int i = 0; i < end; i++) {
-      byte b = line[i];
-      if (b != ' ' && b != '\t' && b != '\r') {
-        return false;
+  private void closeParser() {
+    if (parser != null) {
+      try {
+        parser.close(); // returns its buffers to Jackson's pool, and closes the body
+      } catch (IOException ignored) {
+        // the body is closed by response.close() as well
       }
     }
-    return true;
-  }
-
-  private static boolean contains(byte[] haystack, int length, byte[] needle) {
-    outer:
-    for (int i = 0; i <= length - needle.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (haystack[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return true;
-    }
-    return false;
   }
 
   @Override

@@ -37,17 +37,27 @@ final class Redactor {
   }
 
   /**
-   * A stand-in for {@code cause} whose message is redacted, with the same stack trace and type
-   * name in the message: a parser's message quotes the value it choked on, which may be the key.
+   * A stand-in for {@code cause} whose messages, down its cause chain, are redacted, with the same
+   * stack traces and type names in the messages: a parser's message quotes the value it choked
+   * on, which may be the key. {@code cause} itself when no message in the chain holds the key.
    */
   Throwable redact(Throwable cause) {
-    String message = cause.getMessage() == null ? "" : cause.getMessage();
-    String redacted = redact(message);
-    if (redacted.equals(message)) {
-      return cause;
+    return leaks(cause, 0) ? copy(cause, 0) : cause;
+  }
+
+  private boolean leaks(@Nullable Throwable t, int depth) {
+    if (t == null || depth > 16) {
+      return false;
     }
-    Throwable safe = new java.io.IOException(cause.getClass().getName() + ": " + redacted);
-    safe.setStackTrace(cause.getStackTrace());
+    String message = t.getMessage() == null ? "" : t.getMessage();
+    return !redact(message).equals(message) || leaks(t.getCause(), depth + 1);
+  }
+
+  private Throwable copy(Throwable t, int depth) {
+    String message = t.getMessage() == null ? "" : t.getMessage();
+    Throwable cause = t.getCause() == null || depth > 16 ? null : copy(t.getCause(), depth + 1);
+    Throwable safe = new java.io.IOException(t.getClass().getName() + ": " + redact(message), cause);
+    safe.setStackTrace(t.getStackTrace());
     return safe;
   }
 }

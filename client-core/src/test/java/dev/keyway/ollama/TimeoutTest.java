@@ -75,6 +75,38 @@ class TimeoutTest {
   }
 
   @Test
+  void perCallReadTimeoutAlsoBoundsTheGapsOfAStream() {
+    server.enqueue(new MockResponse().setHeader("Content-Type", "application/x-ndjson")
+        .setBody(TOKEN + DONE).throttleBody(TOKEN.length(), 2, TimeUnit.SECONDS));
+    try (OllamaClient client = OllamaClient.builder().baseUrl(server.url("/").toString())
+        .readTimeout(Duration.ofMinutes(5)).maxRetries(0).build();
+        OllamaStream<ChatResponse> stream = client.chatStream(CHAT,
+            RequestOptions.builder().readTimeout(Duration.ofMillis(300)).build())) {
+      long start = System.nanoTime();
+      assertThatThrownBy(stream::result).isInstanceOf(OllamaTransportException.class)
+          .hasMessageContaining("Timed out reading");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(1900));
+    }
+  }
+
+  @Test
+  void aCallerSlowerThanTheReadTimeoutIsNotATimeout() throws Exception {
+    // The timeout is the server's silence while the client waits, not the caller's pauses.
+    server.enqueue(new MockResponse().setHeader("Content-Type", "application/x-ndjson")
+        .setBody(TOKEN + TOKEN + DONE));
+    try (OllamaClient client = OllamaClient.builder().baseUrl(server.url("/").toString())
+        .readTimeout(Duration.ofMillis(200)).maxRetries(0).build();
+        OllamaStream<ChatResponse> stream = client.chatStream(CHAT)) {
+      Iterator<ChatResponse> it = stream.iterator();
+      it.next();
+      Thread.sleep(600);
+      it.next();
+      Thread.sleep(600);
+      assertThat(it.next().done()).isTrue();
+    }
+  }
+
+  @Test
   void callTimeoutBoundsTheWholeCall() {
     server.enqueue(new MockResponse().setHeader("Content-Type", "application/x-ndjson")
         .setBody(TOKEN + TOKEN + TOKEN + DONE).throttleBody(TOKEN.length(), 400, TimeUnit.MILLISECONDS));

@@ -489,7 +489,7 @@ public final class DefaultOllamaClient implements OllamaClient {
         tracker.status(response.code());
         if (response.isSuccessful()) {
           context.onComplete();
-          return new Exchange(call, response);
+          return new Exchange(call, response, client.readTimeoutMillis());
         }
         if (response.isRedirect()) {
           failure = redirectRefused(response);
@@ -507,8 +507,16 @@ public final class DefaultOllamaClient implements OllamaClient {
     }
   }
 
-  /** The attempt that succeeded: its call (to cancel) and its 2xx response (to read). */
-  public record Exchange(Call call, Response response) {}
+  /**
+   * The attempt that succeeded: its call (to cancel), its 2xx response (to read), and the read
+   * timeout it was made with (0 for none).
+   */
+  public record Exchange(Call call, Response response, int readTimeoutMillis) {
+    /** An exchange without a read timeout of its own. */
+    public Exchange(Call call, Response response) {
+      this(call, response, 0);
+    }
+  }
 
   private OllamaException redirectRefused(Response response) {
     try (response) {

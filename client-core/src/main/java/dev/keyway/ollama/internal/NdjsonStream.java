@@ -9,10 +9,12 @@ import dev.keyway.ollama.OllamaException;
 import dev.keyway.ollama.OllamaStream;
 import dev.keyway.ollama.OllamaStreamException;
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.Spliterator;
 import java.util.Spliterators;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import okhttp3.Call;
@@ -40,6 +42,27 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
   // and no parser made per line. Created on the reading thread at the first read.
   private @Nullable JsonParser parser;
   private @Nullable ParserWindow window;
+  // The read timeout is enforced by StallWatch rather than by Okio around every read.
+  private final long readTimeoutNanos;
+  private final StallWatch.Watched watch = new StallWatch.Watched() {
+    @Override
+    public long readingSince() {
+      ParserWindow w = window;
+      return w == null ? 0 : w.readingSince;
+    }
+
+    @Override
+    public long timeoutNanos() {
+      return readTimeoutNanos;
+    }
+
+    @Override
+    public void stalled() {
+      stalled = true;
+      call.cancel();
+    }
+  };
+  private volatile boolean stalled;
   private @Nullable T next;
   private int chunks;
   private boolean iteratorTaken;
@@ -57,6 +80,7 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
     this.response = exchange.response();
     this.source = response.body().source();
     this.decoder = decoder;
+    this.readTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(exchange.readTimeoutMillis());
     this.accumulator = accumulator;
     this.errors = errors;
     this.redactor = redactor;
@@ -103,6 +127,7 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
       synchronized (readLock) {
         reading = false;
         if (closedByCaller) {
+          StallWatch.INSTANCE.remove(watch);
           response.close();
         }
       }
@@ -124,6 +149,10 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
     try {
       if (parser == null) {
         window = new ParserWindow(source.inputStream());
+        if (readTimeoutNanos > 0) {
+          source.timeout().timeout(0, TimeUnit.NANOSECONDS); // OkHttp sets it again per exchange
+          StallWatch.INSTANCE.add(watch);
+        }
         parser = Json.MAPPER.getFactory().createParser(window);
       }
       JsonToken token = parser.nextToken();
@@ -149,6 +178,7 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
       accumulator.add(chunk);
       if (accumulator.isDone(chunk)) {
         finished = true;
+        StallWatch.INSTANCE.remove(watch);
         closeParser();
         response.close();
         tracker.success(accumulator.evalCount(chunk));
@@ -157,7 +187,9 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
     } catch (JsonProcessingException e) {
       throw invalidChunk(e);
     } catch (IOException e) {
-      throw errors.fromIo(e, response.request(), "after " + chunks + " chunk(s) of the stream");
+      IOException cause = stalled ? new SocketTimeoutException("read timed out after "
+          + TimeUnit.NANOSECONDS.toMillis(readTimeoutNanos) + " ms") : e;
+      throw errors.fromIo(cause, response.request(), "after " + chunks + " chunk(s) of the stream");
     }
   }
 
@@ -219,6 +251,7 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
   }
 
   private void release() {
+    StallWatch.INSTANCE.remove(watch);
     if (!finished) {
       call.cancel(); // the server sees the disconnect and stops generating
     }

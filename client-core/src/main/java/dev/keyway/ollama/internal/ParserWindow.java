@@ -14,6 +14,8 @@ final class ParserWindow extends InputStream {
   private byte[] buffer = new byte[0];
   private long bufferStart; // stream offset of buffer[0]
   private int bufferEnd; // valid bytes: buffer[0, bufferEnd)
+  /** {@link System#nanoTime()} when the current blocking read began, 0 between reads. */
+  volatile long readingSince;
 
   ParserWindow(InputStream in) {
     this.in = in;
@@ -26,7 +28,13 @@ final class ParserWindow extends InputStream {
 
   @Override
   public int read(byte[] b, int off, int len) throws IOException {
-    int n = in.read(b, off, len);
+    readingSince = System.nanoTime() | 1; // never 0 while reading
+    int n;
+    try {
+      n = in.read(b, off, len);
+    } finally {
+      readingSince = 0;
+    }
     if (n > 0) {
       // The parser keeps b[0, off) from earlier loads (the bytes just before these), so the
       // window is the whole of b[0, off + n).

@@ -206,4 +206,35 @@ class ClientApiTest {
         .hasMessageContaining("text/html")
         .hasMessageContaining("Please log in");
   }
+
+  @Test
+  void keepsMoreThanOkHttpsFiveIdleConnectionsForConcurrentCallers() throws Exception {
+    int callers = 12;
+    for (int i = 0; i < 3 * callers; i++) {
+      server.enqueue(json(Fixtures.read("chat-nonstream-basic.json")).setBodyDelay(150, java.util.concurrent.TimeUnit.MILLISECONDS));
+    }
+    ChatRequest request = ChatRequest.builder().model("m").addMessage(Message.user("hi")).build();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(callers);
+    try {
+      for (int round = 0; round < 3; round++) {
+        List<java.util.concurrent.Future<ChatResponse>> calls = new ArrayList<>();
+        for (int i = 0; i < callers; i++) {
+          calls.add(pool.submit(() -> client.chat(request)));
+        }
+        for (var call : calls) {
+          call.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    int connections = 0;
+    for (int i = 0; i < 3 * callers; i++) {
+      if (server.takeRequest().getSequenceNumber() == 0) {
+        connections++;
+      }
+    }
+    // OkHttp's default pool keeps 5 idle: rounds 2 and 3 would each open about 7 more.
+    assertThat(connections).isLessThanOrEqualTo(callers + 2);
+  }
 }

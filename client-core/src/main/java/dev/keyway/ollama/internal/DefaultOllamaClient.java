@@ -45,6 +45,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import okhttp3.Call;
+import okhttp3.ConnectionPool;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -62,6 +63,7 @@ public final class DefaultOllamaClient implements OllamaClient {
   private static final String USER_AGENT = "keyway-ollama/" + Version.VERSION
       + " (Java " + Runtime.version().feature() + ")";
   private static final AtomicInteger THREADS = new AtomicInteger();
+  static final int MAX_IDLE_CONNECTIONS = 32;
 
   private final HttpUrl baseUrl;
   private final OkHttpClient http;
@@ -127,8 +129,14 @@ public final class DefaultOllamaClient implements OllamaClient {
   }
 
   private OkHttpClient buildHttp(ClientConfig config) {
-    OkHttpClient.Builder b =
-        config.okHttpClient() != null ? config.okHttpClient().newBuilder() : new OkHttpClient.Builder();
+    OkHttpClient.Builder b;
+    if (config.okHttpClient() != null) {
+      b = config.okHttpClient().newBuilder();
+    } else {
+      // OkHttp keeps 5 idle connections by default: a backend with more concurrent calls than
+      // that would open and close a connection for most of them.
+      b = new OkHttpClient.Builder().connectionPool(new ConnectionPool(MAX_IDLE_CONNECTIONS, 5, TimeUnit.MINUTES));
+    }
     b.connectTimeout(config.connectTimeout())
         .readTimeout(config.readTimeout())
         .writeTimeout(config.readTimeout())

@@ -9,7 +9,8 @@ import org.jspecify.annotations.Nullable;
  * The read timeout of open streams, enforced by one JVM-wide daemon thread that looks at every
  * stream a few times per timeout, instead of Okio arming and disarming a watchdog around every
  * socket read (a global lock and a sorted insert per read: with hundreds of streams, the largest
- * part of a stream's CPU). The thread exists only while streams are open.
+ * part of a stream's CPU). The thread starts with the first stream and ends a minute after the
+ * last one.
  */
 final class StallWatch {
   /** A stream being read. */
@@ -26,51 +27,61 @@ final class StallWatch {
   static final StallWatch INSTANCE = new StallWatch();
   private static final long MIN_TICK = TimeUnit.MILLISECONDS.toNanos(5);
   private static final long MAX_TICK = TimeUnit.SECONDS.toNanos(1);
+  /** How long the thread outlives the last stream: starting one per call would cost more. */
+  private static final long LINGER = TimeUnit.SECONDS.toNanos(60);
 
   private final Set<Watched> streams = ConcurrentHashMap.newKeySet();
   private @Nullable Thread thread; // guarded by this
+  private long tick = MAX_TICK; // guarded by this
 
   void add(Watched stream) {
     streams.add(stream);
+    long wanted = tickFor(stream);
     synchronized (this) {
       if (thread == null) {
         thread = new Thread(this::run, "keyway-ollama-stall-watch");
         thread.setDaemon(true);
         thread.start();
+      } else if (wanted < tick) {
+        notifyAll(); // wake now to wait with the shorter tick this stream needs
       }
-      notifyAll(); // a shorter timeout may need a shorter tick
     }
   }
 
   void remove(Watched stream) {
-    if (streams.remove(stream) && streams.isEmpty()) {
-      synchronized (this) {
-        notifyAll(); // let the thread see it has nothing to watch and end now
-      }
-    }
+    streams.remove(stream);
+  }
+
+  private static long tickFor(Watched stream) {
+    return Math.max(MIN_TICK, Math.min(MAX_TICK, stream.timeoutNanos() / 10));
   }
 
   private void run() {
+    long idleSince = 0;
     while (true) {
-      long tick = MAX_TICK;
+      long next = MAX_TICK;
       for (Watched s : streams) {
-        tick = Math.min(tick, Math.max(MIN_TICK, s.timeoutNanos() / 10));
+        next = Math.min(next, tickFor(s));
       }
       synchronized (this) {
-        if (streams.isEmpty()) {
-          thread = null;
-          return;
-        }
+        tick = next;
         try {
-          TimeUnit.NANOSECONDS.timedWait(this, tick);
+          TimeUnit.NANOSECONDS.timedWait(this, next);
         } catch (InterruptedException e) {
           thread = null;
           return;
         }
         if (streams.isEmpty()) {
-          thread = null;
-          return;
+          long now = System.nanoTime();
+          if (idleSince == 0) {
+            idleSince = now;
+          } else if (now - idleSince > LINGER) {
+            thread = null;
+            return;
+          }
+          continue;
         }
+        idleSince = 0;
       }
       long now = System.nanoTime();
       for (Watched s : streams) {

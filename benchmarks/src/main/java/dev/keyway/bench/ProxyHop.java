@@ -1,0 +1,240 @@
+package dev.keyway.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Scenario 5: the same streams straight at the stand-in, through Keyway's gateway (its own JVM)
+ * and through Caddy's {@code reverse_proxy} (the Caddyfile of docs/proxies.md). Every token carries
+ * the stand-in's {@link System#nanoTime()} at its write; the client (Keyway, async) subtracts it
+ * from its own clock when the token reaches user code. Added latency = a path's percentile minus
+ * the direct path's. Proxy CPU from /proc/PID/stat over the measured window, per token delivered.
+ */
+final class ProxyHop implements AutoCloseable {
+  static final String CADDY = "/usr/bin/caddy";
+
+  private final Path dir;
+  private final String direct;
+  private Child gateway;
+  private Process caddy;
+  private String gatewayUrl;
+  private String caddyUrl;
+
+  ProxyHop(Path dir, String directUrl) {
+    this.dir = dir;
+    this.direct = directUrl;
+  }
+
+  /** Starts both proxies; returns a note for each that could not start. */
+  List<String> start() {
+    List<String> notes = new ArrayList<>();
+    try {
+      List<String> jvm = new ArrayList<>(Child.FORK_HEAP);
+      gateway = Child.start(jvm, GatewayApp.class.getName(), List.of(direct), dir.resolve("gateway.log"));
+      String line = gateway.await(l -> l.startsWith("GATEWAY-PORT "), 120);
+      gatewayUrl = "http://127.0.0.1:" + line.substring("GATEWAY-PORT ".length()).trim() + "/ollama";
+    } catch (RuntimeException e) {
+      notes.add("gateway did not start: " + e.getMessage() + " (see " + dir.resolve("gateway.log") + ")");
+      gateway = null;
+    }
+    if (!Files.isExecutable(Path.of(CADDY))) {
+      notes.add("caddy not installed at " + CADDY + " (apt-get install caddy)");
+    } else {
+      try {
+        int port = freePort();
+        Path caddyDir = Files.createDirectories(dir.resolve("caddy"));
+        Path caddyfile = caddyDir.resolve("Caddyfile");
+        Files.writeString(caddyfile, caddyfile(caddyDir, port, Integer.parseInt(direct.substring(direct.lastIndexOf(':') + 1))));
+        ProcessBuilder pb = new ProcessBuilder(CADDY, "run", "--config", caddyfile.toString(), "--adapter", "caddyfile")
+            .directory(caddyDir.toFile()).redirectErrorStream(true).redirectOutput(caddyDir.resolve("caddy.out").toFile());
+        pb.environment().put("HOME", caddyDir.toString());
+        pb.environment().put("XDG_DATA_HOME", caddyDir.resolve("data").toString());
+        pb.environment().put("XDG_CONFIG_HOME", caddyDir.resolve("config").toString());
+        caddy = pb.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!accepts(port)) {
+          if (!caddy.isAlive() || System.nanoTime() > deadline) {
+            throw new IllegalStateException("caddy did not listen: " + Files.readString(caddyDir.resolve("caddy.out")));
+          }
+          Thread.sleep(50);
+        }
+        caddyUrl = "http://127.0.0.1:" + port;
+      } catch (IOException | InterruptedException | RuntimeException e) {
+        notes.add("caddy did not start: " + e.getMessage());
+        if (caddy != null) {
+          caddy.destroy();
+        }
+        caddy = null;
+      }
+    }
+    return notes;
+  }
+
+  /** The Caddyfile people copy (docs/proxies.md), with the admin endpoint off, on a loopback port. */
+  static String caddyfile(Path dir, int port, int upstreamPort) {
+    return "{\n\tadmin off\n\tskip_install_trust\n\tauto_https off\n\tstorage file_system {\n\t\troot "
+        + dir.resolve("storage") + "\n\t}\n}\n\nhttp://127.0.0.1:" + port + " {\n\tbind 127.0.0.1\n\n"
+        + "\thandle /health {\n\t\trespond 200\n\t}\n\n"
+        + "\t@authorized header X-API-Key \"" + BenchClient.KEY + "\"\n"
+        + "\thandle @authorized {\n\t\treverse_proxy 127.0.0.1:" + upstreamPort + "\n\t}\n\n"
+        + "\thandle {\n\t\trespond \"Unauthorized\" 401\n\t}\n}\n";
+  }
+
+  /** One measured load on one path. */
+  static final class Load {
+    String path;
+    int streams;
+    long tokens;
+    int failed;
+    String firstError = "";
+    double p50Ms;
+    double p99Ms;
+    double proxyCpuSeconds = Double.NaN;
+    double proxyCpuUsPerToken = Double.NaN;
+  }
+
+  /**
+   * Runs {@code streams} streams at {@code rate} tokens/s for {@code seconds} on each path, after a
+   * warm-up of {@code warmSeconds} on that path; the paths in turn.
+   */
+  Map<String, Load> measure(int streams, int rate, int seconds, int warmSeconds) throws InterruptedException {
+    Map<String, Load> loads = new LinkedHashMap<>();
+    Map<String, String> urls = new LinkedHashMap<>();
+    urls.put("direct", direct);
+    if (caddyUrl != null) {
+      urls.put("caddy", caddyUrl);
+    }
+    if (gatewayUrl != null) {
+      urls.put("gateway", gatewayUrl);
+    }
+    for (Map.Entry<String, String> path : urls.entrySet()) {
+      long pid = path.getKey().equals("caddy") ? caddy.pid() : path.getKey().equals("gateway") ? gateway.pid() : -1;
+      try (KeywayClient client = new KeywayClient(path.getValue(), true)) {
+        run(client, streams, rate, warmSeconds, null);
+        Load load = new Load();
+        load.path = path.getKey();
+        load.streams = streams;
+        long cpu0 = pid > 0 ? ProcCpu.process(pid) : 0;
+        run(client, streams, rate, seconds, load);
+        if (pid > 0) {
+          long cpu = ProcCpu.process(pid) - cpu0;
+          load.proxyCpuSeconds = cpu / 1e9;
+          load.proxyCpuUsPerToken = load.tokens == 0 ? Double.NaN : cpu / 1e3 / load.tokens;
+        }
+        loads.put(path.getKey(), load);
+      }
+    }
+    return loads;
+  }
+
+  private static void run(KeywayClient client, int streams, int rate, int seconds, Load load) throws InterruptedException {
+    int tokens = rate * seconds;
+    long[] latencies = new long[streams * tokens];
+    AtomicInteger next = new AtomicInteger();
+    AtomicLong delivered = new AtomicLong();
+    AtomicInteger failed = new AtomicInteger();
+    String[] firstError = {""};
+    CountDownLatch finished = new CountDownLatch(streams);
+    long spread = 1_000_000_000L / rate;
+    long start = System.nanoTime();
+    for (int i = 0; i < streams; i++) {
+      long due = start + spread * i / streams;
+      long wait;
+      while ((wait = due - System.nanoTime()) > 0) {
+        LockSupport.parkNanos(wait);
+      }
+      client.start("rate-" + tokens + "-" + rate, new BenchClient.Listener() {
+        @Override
+        public void onToken(String content) {
+          long now = System.nanoTime();
+          int at = next.getAndIncrement();
+          if (at < latencies.length) {
+            latencies[at] = now - Long.parseLong(content);
+          }
+          delivered.incrementAndGet();
+        }
+
+        @Override
+        public void onDone() {
+          finished.countDown();
+        }
+
+        @Override
+        public void onError(Throwable error) {
+          if (failed.getAndIncrement() == 0) {
+            firstError[0] = String.valueOf(error);
+          }
+          finished.countDown();
+        }
+      });
+    }
+    if (!finished.await(5, TimeUnit.MINUTES)) {
+      throw new IllegalStateException("streams did not finish");
+    }
+    if (load != null) {
+      int n = Math.min(next.get(), latencies.length);
+      long[] sorted = Arrays.copyOf(latencies, n);
+      Arrays.sort(sorted);
+      load.tokens = delivered.get();
+      load.failed = failed.get();
+      load.firstError = firstError[0];
+      load.p50Ms = n == 0 ? Double.NaN : sorted[(int) (n * 0.50)] / 1e6;
+      load.p99Ms = n == 0 ? Double.NaN : sorted[Math.min(n - 1, (int) (n * 0.99))] / 1e6;
+    }
+  }
+
+  static int freePort() {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static boolean accepts(int port) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  static String format(double v) {
+    return String.format(Locale.ROOT, "%.2f", v);
+  }
+
+  @Override
+  public void close() {
+    if (gateway != null) {
+      gateway.close();
+    }
+    if (caddy != null) {
+      caddy.destroy();
+      try {
+        if (!caddy.waitFor(10, TimeUnit.SECONDS)) {
+          caddy.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

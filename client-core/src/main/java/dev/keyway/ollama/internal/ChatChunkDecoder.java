@@ -10,8 +10,6 @@ import dev.keyway.ollama.model.Logprob;
 import dev.keyway.ollama.model.Message;
 import dev.keyway.ollama.model.ToolCall;
 import java.io.IOException;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -21,57 +19,29 @@ final class ChatChunkDecoder extends ChunkDecoder<ChatResponse> {
   static final ObjectReader LOGPROBS = Json.MAPPER.readerFor(new TypeReference<List<Logprob>>() {});
   static final ObjectReader STRINGS = Json.MAPPER.readerFor(new TypeReference<List<String>>() {});
 
-  // Every chunk of a stream names the same model and role: keep one copy, not one per token.
-  private @Nullable String lastModel;
+  private final ChunkHeader h = new ChunkHeader();
 
   @Override
   ChatResponse decode(JsonParser p) throws IOException {
-    String model = null;
-    String remoteModel = null;
-    String remoteHost = null;
-    Instant createdAt = null;
+    h.reset();
     Message message = null;
-    boolean done = false;
-    String doneReason = null;
-    Duration totalDuration = null;
-    Duration loadDuration = null;
-    Integer promptEvalCount = null;
-    Integer promptEvalCachedCount = null;
-    Duration promptEvalDuration = null;
-    Integer evalCount = null;
-    Duration evalDuration = null;
-    List<Logprob> logprobs = null;
-    error = null;
     String field;
     while ((field = p.nextFieldName()) != null) {
       p.nextToken();
-      switch (field) {
-        case "model" -> model = lastModel = sameOrString(p, lastModel);
-        case "created_at" -> createdAt = instant(p);
-        case "message" -> message = message(p);
-        case "done" -> done = bool(p);
-        case "done_reason" -> doneReason = string(p);
-        case "total_duration" -> totalDuration = nanos(p);
-        case "load_duration" -> loadDuration = nanos(p);
-        case "prompt_eval_count" -> promptEvalCount = integer(p);
-        case "prompt_eval_cached_count" -> promptEvalCachedCount = integer(p);
-        case "prompt_eval_duration" -> promptEvalDuration = nanos(p);
-        case "eval_count" -> evalCount = integer(p);
-        case "eval_duration" -> evalDuration = nanos(p);
-        case "remote_model" -> remoteModel = string(p);
-        case "remote_host" -> remoteHost = string(p);
-        case "logprobs" -> logprobs = LOGPROBS.readValue(p);
-        case "error" -> error = errorText(p);
-        default -> p.skipChildren();
+      if (field.equals("message")) {
+        message = message(p);
+      } else if (!h.read(field, p)) {
+        p.skipChildren();
       }
     }
     if (p.currentToken() != JsonToken.END_OBJECT) {
       throw new JsonParseException(p, "expected a field name or '}', got " + p.currentToken());
     }
+    error = h.error;
     try {
-      return new ChatResponse(model, remoteModel, remoteHost, createdAt, message, done, doneReason,
-          totalDuration, loadDuration, promptEvalCount, promptEvalCachedCount, promptEvalDuration,
-          evalCount, evalDuration, logprobs);
+      return new ChatResponse(h.model, h.remoteModel, h.remoteHost, h.createdAt, message, h.done,
+          h.doneReason, h.totalDuration, h.loadDuration, h.promptEvalCount, h.promptEvalCachedCount,
+          h.promptEvalDuration, h.evalCount, h.evalDuration, h.logprobs);
     } catch (RuntimeException e) { // a list holding null, refused by the record
       throw new JsonParseException(p, "invalid chunk: " + e.getMessage(), e);
     }

@@ -36,9 +36,7 @@ final class DefaultOllamaModels implements OllamaModels {
 
   @Override
   public Progress pull(String model) {
-    try (OllamaStream<Progress> stream = pullStream(model)) {
-      return stream.result();
-    }
+    return waitFor(pullStream(model));
   }
 
   @Override
@@ -48,15 +46,12 @@ final class DefaultOllamaModels implements OllamaModels {
 
   @Override
   public StreamHandle<Progress> pullStream(String model, StreamHandler<Progress> handler) {
-    DefaultOllamaClient.requireModel(model, "pull");
-    return client.async(c -> transfer("api/pull", model, c), handler);
+    return transferAsync("api/pull", model, handler);
   }
 
   @Override
   public Progress push(String model) {
-    try (OllamaStream<Progress> stream = pushStream(model)) {
-      return stream.result();
-    }
+    return waitFor(pushStream(model));
   }
 
   @Override
@@ -66,8 +61,18 @@ final class DefaultOllamaModels implements OllamaModels {
 
   @Override
   public StreamHandle<Progress> pushStream(String model, StreamHandler<Progress> handler) {
-    DefaultOllamaClient.requireModel(model, "push");
-    return client.async(c -> transfer("api/push", model, c), handler);
+    return transferAsync("api/push", model, handler);
+  }
+
+  private static Progress waitFor(OllamaStream<Progress> stream) {
+    try (stream) {
+      return stream.result();
+    }
+  }
+
+  private StreamHandle<Progress> transferAsync(String path, String model, StreamHandler<Progress> handler) {
+    DefaultOllamaClient.requireModel(model, path.substring(4));
+    return client.async(c -> transfer(path, model, c), handler);
   }
 
   private OllamaStream<Progress> transfer(String path, String model, Cancellation cancellation) {
@@ -80,9 +85,7 @@ final class DefaultOllamaModels implements OllamaModels {
 
   @Override
   public Progress create(CreateRequest request) {
-    try (OllamaStream<Progress> stream = createStream(request)) {
-      return stream.result();
-    }
+    return waitFor(createStream(request));
   }
 
   @Override

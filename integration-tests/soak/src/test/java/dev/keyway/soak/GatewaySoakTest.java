@@ -129,8 +129,11 @@ class GatewaySoakTest {
       Footprint drained = Footprint.now();
       System.out.printf(Locale.ROOT, "[soak] 75 s later: %s%n", drained);
       assertThat(drained.poolThreads()).isLessThanOrEqualTo(before.poolThreads() + 1);
-      assertThat(drained.standInThreads()).isLessThanOrEqualTo(before.standInThreads() + 10);
-      assertThat(drained.threads()).isLessThanOrEqualTo(before.threads() + 15);
+      // The gateway's client keeps up to 32 idle keep-alive connections for 5 minutes (OkHttp's
+      // pool, sized by Keyway), and the stand-in holds a thread for each of them.
+      int keptAlive = 32;
+      assertThat(drained.standInThreads()).isLessThanOrEqualTo(before.standInThreads() + keptAlive + 1);
+      assertThat(drained.threads()).isLessThanOrEqualTo(before.threads() + keptAlive + 15);
     }
   }
 

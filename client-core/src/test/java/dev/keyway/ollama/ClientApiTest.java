@@ -3,7 +3,6 @@ package dev.keyway.ollama;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keyway.ollama.model.ChatRequest;
 import dev.keyway.ollama.model.Fixtures;
 import dev.keyway.ollama.model.ChatResponse;
@@ -16,40 +15,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import okhttp3.mockwebserver.MockResponse;
-import okhttp3.mockwebserver.MockWebServer;
 import okhttp3.mockwebserver.RecordedRequest;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Request shapes and response mapping for every endpoint, against recorded Ollama payloads. */
-class ClientApiTest {
-  static final ObjectMapper JSON = new ObjectMapper();
-
-  MockWebServer server;
-  OllamaClient client;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    server = new MockWebServer();
-    server.start();
-    client = OllamaClient.builder().baseUrl(server.url("/").toString()).apiKey("kw-secret-k-123").build();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    client.close();
-    server.shutdown();
-  }
-
-  static MockResponse json(String body) {
-    return new MockResponse().setHeader("Content-Type", "application/json; charset=utf-8").setBody(body);
-  }
-
-  static MockResponse ndjson(String body) {
-    return new MockResponse().setHeader("Content-Type", "application/x-ndjson").setChunkedBody(body, 64);
+class ClientApiTest extends MockServerTest {
+  @Override
+  OllamaClient client(OllamaClient.Builder builder) {
+    return builder.apiKey("kw-secret-k-123").build();
   }
 
   @Test

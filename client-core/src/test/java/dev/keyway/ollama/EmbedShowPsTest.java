@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keyway.ollama.model.EmbedRequest;
 import dev.keyway.ollama.model.EmbedResponse;
 import dev.keyway.ollama.model.EmbeddingsRequest;
@@ -14,35 +13,14 @@ import dev.keyway.ollama.model.RunningModel;
 import dev.keyway.ollama.model.ShowResponse;
 import java.time.Duration;
 import java.util.List;
-import okhttp3.mockwebserver.MockResponse;
-import okhttp3.mockwebserver.MockWebServer;
 import okhttp3.mockwebserver.RecordedRequest;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** embed, legacy embeddings, ps and show: request shapes and answers, against recorded payloads. */
-class EmbedShowPsTest {
-  static final ObjectMapper JSON = new ObjectMapper();
-
-  MockWebServer server;
-  OllamaClient client;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    server = new MockWebServer();
-    server.start();
-    client = OllamaClient.builder().baseUrl(server.url("/").toString()).apiKey("kw-secret-e-1").build();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    client.close();
-    server.shutdown();
-  }
-
-  static MockResponse json(String body) {
-    return new MockResponse().setHeader("Content-Type", "application/json; charset=utf-8").setBody(body);
+class EmbedShowPsTest extends MockServerTest {
+  @Override
+  OllamaClient client(OllamaClient.Builder builder) {
+    return builder.apiKey("kw-secret-e-1").build();
   }
 
   RecordedRequest taken(String method, String path) throws InterruptedException {

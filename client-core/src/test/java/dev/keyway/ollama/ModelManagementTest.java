@@ -3,7 +3,6 @@ package dev.keyway.ollama;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keyway.ollama.model.CreateRequest;
 import dev.keyway.ollama.model.Fixtures;
 import dev.keyway.ollama.model.KeepAlive;
@@ -21,40 +20,20 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import okhttp3.mockwebserver.MockResponse;
-import okhttp3.mockwebserver.MockWebServer;
 import okhttp3.mockwebserver.RecordedRequest;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** pull, push, create, copy, delete, blobs, load and unload, against recorded payloads. */
-class ModelManagementTest {
-  static final ObjectMapper JSON = new ObjectMapper();
-
-  MockWebServer server;
-  OllamaClient client;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    server = new MockWebServer();
-    server.start();
-    client = OllamaClient.builder().baseUrl(server.url("/ollama").toString())
-        .bearerToken("kw-secret-m-1").maxRetries(0).build();
+class ModelManagementTest extends MockServerTest {
+  @Override
+  OllamaClient client(OllamaClient.Builder builder) {
+    return builder.bearerToken("kw-secret-m-1").maxRetries(0).build();
   }
 
-  @AfterEach
-  void tearDown() throws Exception {
-    client.close();
-    server.shutdown();
-  }
-
-  static MockResponse json(String body) {
-    return new MockResponse().setHeader("Content-Type", "application/json; charset=utf-8").setBody(body);
-  }
-
-  static MockResponse ndjson(String body) {
-    return new MockResponse().setHeader("Content-Type", "application/x-ndjson").setChunkedBody(body, 48);
+  @Override
+  String basePath() {
+    return "/ollama";
   }
 
   RecordedRequest taken(String method, String path) throws InterruptedException {

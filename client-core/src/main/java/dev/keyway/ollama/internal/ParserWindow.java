@@ -23,7 +23,10 @@ final class ParserWindow extends InputStream {
 
   @Override
   public int read() throws IOException {
-    throw new UnsupportedOperationException("the JSON parser reads in blocks");
+    // Jackson reads in blocks; this keeps the InputStream contract for anything that does not.
+    byte[] one = new byte[1];
+    int n = read(one, 0, 1);
+    return n <= 0 ? -1 : one[0] & 0xff;
   }
 
   @Override

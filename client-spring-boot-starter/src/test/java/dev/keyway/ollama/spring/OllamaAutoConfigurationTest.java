@@ -194,6 +194,18 @@ class OllamaAutoConfigurationTest {
   }
 
   @Test
+  void healthFollowsBootsDefaultsSwitchUnlessOllamaIsEnabledByName() {
+    runner.run(context -> assertThat(context).hasBean("ollamaHealthIndicator"));
+    runner.withPropertyValues("management.health.defaults.enabled=false")
+        .run(context -> {
+          assertThat(context).hasSingleBean(OllamaClient.class);
+          assertThat(context).doesNotHaveBean("ollamaHealthIndicator");
+        });
+    runner.withPropertyValues("management.health.defaults.enabled=false", "management.health.ollama.enabled=true")
+        .run(context -> assertThat(context).hasBean("ollamaHealthIndicator"));
+  }
+
+  @Test
   void metricsRecordRequestsByEndpointModelAndOutcomeWithLowCardinalityTags() {
     runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new).run(context -> {
       OllamaClient client = context.getBean(OllamaClient.class);

@@ -64,6 +64,12 @@ public interface OllamaClient extends AutoCloseable {
   /** Default base URL, Ollama's own: {@value}. */
   String DEFAULT_BASE_URL = "http://127.0.0.1:11434";
 
+  /** Default wait before the first retry (500 ms); see {@link Builder#retryBackoff}. */
+  Duration DEFAULT_INITIAL_BACKOFF = Duration.ofMillis(500);
+
+  /** Default longest wait between attempts (30 s); see {@link Builder#retryBackoff}. */
+  Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(30);
+
   /** Starts a builder with the defaults: local Ollama, no credential, 3 attempts. */
   static Builder builder() {
     return new Builder();
@@ -253,8 +259,8 @@ public interface OllamaClient extends AutoCloseable {
     private Duration readTimeout = Duration.ofMinutes(10);
     private @Nullable Duration callTimeout;
     private int maxRetries = 2;
-    private Duration initialBackoff = Duration.ofMillis(500);
-    private Duration maxBackoff = Duration.ofSeconds(30);
+    private Duration initialBackoff = DEFAULT_INITIAL_BACKOFF;
+    private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
     private @Nullable Retry retry;
     private boolean requireHttps;
     private @Nullable SSLSocketFactory sslSocketFactory;

@@ -2,6 +2,7 @@ package dev.keyway.ollama.spring;
 
 import dev.keyway.ollama.Credential;
 import dev.keyway.ollama.OllamaClient;
+import java.time.Duration;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
@@ -30,25 +31,7 @@ public class OllamaAutoConfiguration {
       ObjectProvider<OllamaClientCustomizer> customizers,
       ObjectProvider<SslBundles> sslBundles) {
     OllamaClient.Builder builder = OllamaClient.builder();
-    if (!properties.getBaseUrl().isBlank()) {
-      builder.baseUrl(properties.getBaseUrl());
-    } else {
-      builder.ollamaHost(properties.getHost() == null ? "" : properties.getHost());
-    }
-    String key = properties.getApiKey();
-    if (key != null && !key.isEmpty()) {
-      String header = properties.getApiKeyHeader();
-      builder.credential(header == null || header.isBlank()
-          ? Credential.bearer(key) : Credential.header(header.trim(), key));
-    }
-    builder.connectTimeout(properties.getConnectTimeout())
-        .readTimeout(properties.getReadTimeout())
-        .maxRetries(properties.getRetry().getMaxRetries())
-        .retryBackoff(properties.getRetry().getInitialBackoff(), properties.getRetry().getMaxBackoff())
-        .requireHttps(properties.isRequireHttps());
-    if (properties.getCallTimeout() != null) {
-      builder.callTimeout(properties.getCallTimeout());
-    }
+    applyProperties(properties, builder);
     String bundleName = properties.getSsl().getBundle();
     if (bundleName != null && !bundleName.isBlank()) {
       SslBundles bundles = sslBundles.getIfAvailable();
@@ -59,6 +42,55 @@ public class OllamaAutoConfiguration {
     }
     customizers.orderedStream().forEach(c -> c.customize(builder));
     return builder.build();
+  }
+
+  /**
+   * Passes to {@code builder} only what the user set; an unset property leaves the builder's own
+   * default in place, so the client's defaults are written once, in the client.
+   */
+  static void applyProperties(OllamaProperties properties, OllamaClient.Builder builder) {
+    String baseUrl = properties.getBaseUrl();
+    String host = properties.getHost();
+    if (baseUrl != null && !baseUrl.isBlank()) {
+      builder.baseUrl(baseUrl);
+    } else if (host != null && !host.isBlank()) {
+      builder.ollamaHost(host);
+    }
+    String key = properties.getApiKey();
+    if (key != null && !key.isEmpty()) {
+      String header = properties.getApiKeyHeader();
+      builder.credential(header == null || header.isBlank()
+          ? Credential.bearer(key) : Credential.header(header.trim(), key));
+    }
+    Duration connectTimeout = properties.getConnectTimeout();
+    if (connectTimeout != null) {
+      builder.connectTimeout(connectTimeout);
+    }
+    Duration readTimeout = properties.getReadTimeout();
+    if (readTimeout != null) {
+      builder.readTimeout(readTimeout);
+    }
+    Duration callTimeout = properties.getCallTimeout();
+    if (callTimeout != null) {
+      builder.callTimeout(callTimeout);
+    }
+    OllamaProperties.Retry retry = properties.getRetry();
+    Integer maxRetries = retry.getMaxRetries();
+    if (maxRetries != null) {
+      builder.maxRetries(maxRetries);
+    }
+    Duration initialBackoff = retry.getInitialBackoff();
+    Duration maxBackoff = retry.getMaxBackoff();
+    if (initialBackoff != null || maxBackoff != null) {
+      // The builder takes the pair at once: the one not set keeps the client's default.
+      builder.retryBackoff(
+          initialBackoff != null ? initialBackoff : OllamaClient.DEFAULT_INITIAL_BACKOFF,
+          maxBackoff != null ? maxBackoff : OllamaClient.DEFAULT_MAX_BACKOFF);
+    }
+    Boolean requireHttps = properties.getRequireHttps();
+    if (requireHttps != null) {
+      builder.requireHttps(requireHttps);
+    }
   }
 
   private static void applyBundle(OllamaClient.Builder builder, SslBundle bundle) {

@@ -1,5 +1,6 @@
 package dev.keyway.ollama.spring;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 
@@ -11,7 +12,7 @@ import org.springframework.boot.diagnostics.FailureAnalysis;
 class OllamaConfigurationFailureAnalyzer extends AbstractFailureAnalyzer<IllegalArgumentException> {
 
   @Override
-  protected FailureAnalysis analyze(Throwable rootFailure, IllegalArgumentException cause) {
+  protected @Nullable FailureAnalysis analyze(Throwable rootFailure, IllegalArgumentException cause) {
     if (!isFromKeyway(cause)) {
       return null;
     }

@@ -1,6 +1,7 @@
 package dev.keyway.ollama.spring;
 
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -8,6 +9,11 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * {@code ollama.*}, named so that Ollama's own environment variables bind without mapping:
  * {@code OLLAMA_HOST} → {@code ollama.host}, {@code OLLAMA_API_KEY} → {@code ollama.api-key},
  * {@code OLLAMA_API_KEY_HEADER} → {@code ollama.api-key-header}.
+ *
+ * <p>A property left unset is {@code null} here and is not passed to the client's builder, so
+ * the client gets {@link dev.keyway.ollama.OllamaClient.Builder}'s own default: the defaults
+ * are written once, in the client. The configuration metadata
+ * ({@code additional-spring-configuration-metadata.json}) documents them for IDEs.
  */
 @ConfigurationProperties("ollama")
 public class OllamaProperties {
@@ -16,104 +22,104 @@ public class OllamaProperties {
    * Base URL of Ollama or of the proxy in front of it, for example https://ollama.example.com or
    * https://host/ollama (a path prefix is kept). Takes precedence over ollama.host.
    */
-  private String baseUrl = "";
+  private @Nullable String baseUrl;
 
   /**
    * Ollama address written as OLLAMA_HOST is (host, host:port, scheme://host:port/path; bare
-   * ollama.com means https://ollama.com). Used when base-url is empty; empty means
-   * http://127.0.0.1:11434.
+   * ollama.com means https://ollama.com). Used when base-url is unset or empty; unset or
+   * empty means http://127.0.0.1:11434.
    */
-  private String host = "";
+  private @Nullable String host;
 
-  /** Secret sent with every request to Ollama's origin; never logged. Empty means none. */
-  private String apiKey = "";
+  /** Secret sent with every request to Ollama's origin; never logged. Unset or empty means none. */
+  private @Nullable String apiKey;
 
   /**
-   * Header that carries api-key as is, for example X-API-Key. Empty means
+   * Header that carries api-key as is, for example X-API-Key. Unset or empty means
    * "Authorization: Bearer <api-key>".
    */
-  private String apiKeyHeader = "";
+  private @Nullable String apiKeyHeader;
 
   /** Time allowed to open a connection. */
-  private Duration connectTimeout = Duration.ofSeconds(10);
+  private @Nullable Duration connectTimeout;
 
   /**
    * Longest silence allowed between two reads, including the wait for the first token while a
    * model loads.
    */
-  private Duration readTimeout = Duration.ofMinutes(10);
+  private @Nullable Duration readTimeout;
 
   /** Limit on a whole call including its stream. Unset means none. */
-  private Duration callTimeout;
+  private @Nullable Duration callTimeout;
 
   /** Whether to refuse sending the key over plain http to a host that is not loopback. */
-  private boolean requireHttps;
+  private @Nullable Boolean requireHttps;
 
   private final Retry retry = new Retry();
 
   private final Ssl ssl = new Ssl();
 
-  public String getBaseUrl() {
+  public @Nullable String getBaseUrl() {
     return baseUrl;
   }
 
-  public void setBaseUrl(String baseUrl) {
+  public void setBaseUrl(@Nullable String baseUrl) {
     this.baseUrl = baseUrl;
   }
 
-  public String getHost() {
+  public @Nullable String getHost() {
     return host;
   }
 
-  public void setHost(String host) {
+  public void setHost(@Nullable String host) {
     this.host = host;
   }
 
-  public String getApiKey() {
+  public @Nullable String getApiKey() {
     return apiKey;
   }
 
-  public void setApiKey(String apiKey) {
+  public void setApiKey(@Nullable String apiKey) {
     this.apiKey = apiKey;
   }
 
-  public String getApiKeyHeader() {
+  public @Nullable String getApiKeyHeader() {
     return apiKeyHeader;
   }
 
-  public void setApiKeyHeader(String apiKeyHeader) {
+  public void setApiKeyHeader(@Nullable String apiKeyHeader) {
     this.apiKeyHeader = apiKeyHeader;
   }
 
-  public Duration getConnectTimeout() {
+  public @Nullable Duration getConnectTimeout() {
     return connectTimeout;
   }
 
-  public void setConnectTimeout(Duration connectTimeout) {
+  public void setConnectTimeout(@Nullable Duration connectTimeout) {
     this.connectTimeout = connectTimeout;
   }
 
-  public Duration getReadTimeout() {
+  public @Nullable Duration getReadTimeout() {
     return readTimeout;
   }
 
-  public void setReadTimeout(Duration readTimeout) {
+  public void setReadTimeout(@Nullable Duration readTimeout) {
     this.readTimeout = readTimeout;
   }
 
-  public Duration getCallTimeout() {
+  public @Nullable Duration getCallTimeout() {
     return callTimeout;
   }
 
-  public void setCallTimeout(Duration callTimeout) {
+  public void setCallTimeout(@Nullable Duration callTimeout) {
     this.callTimeout = callTimeout;
   }
 
-  public boolean isRequireHttps() {
+  public @Nullable Boolean getRequireHttps() {
     return requireHttps;
   }
 
-  public void setRequireHttps(boolean requireHttps) {
+  public void setRequireHttps(@Nullable Boolean requireHttps) {
     this.requireHttps = requireHttps;
   }
 
@@ -135,35 +141,35 @@ public class OllamaProperties {
   /** Retry settings. */
   public static class Retry {
     /** Retries after the first attempt; 0 disables retrying. */
-    private int maxRetries = 2;
+    private @Nullable Integer maxRetries;
 
     /** Wait before the first retry; doubles each time, with jitter. */
-    private Duration initialBackoff = Duration.ofMillis(500);
+    private @Nullable Duration initialBackoff;
 
     /** Longest wait between attempts, and the longest Retry-After honoured. */
-    private Duration maxBackoff = Duration.ofSeconds(30);
+    private @Nullable Duration maxBackoff;
 
-    public int getMaxRetries() {
+    public @Nullable Integer getMaxRetries() {
       return maxRetries;
     }
 
-    public void setMaxRetries(int maxRetries) {
+    public void setMaxRetries(@Nullable Integer maxRetries) {
       this.maxRetries = maxRetries;
     }
 
-    public Duration getInitialBackoff() {
+    public @Nullable Duration getInitialBackoff() {
       return initialBackoff;
     }
 
-    public void setInitialBackoff(Duration initialBackoff) {
+    public void setInitialBackoff(@Nullable Duration initialBackoff) {
       this.initialBackoff = initialBackoff;
     }
 
-    public Duration getMaxBackoff() {
+    public @Nullable Duration getMaxBackoff() {
       return maxBackoff;
     }
 
-    public void setMaxBackoff(Duration maxBackoff) {
+    public void setMaxBackoff(@Nullable Duration maxBackoff) {
       this.maxBackoff = maxBackoff;
     }
   }
@@ -174,13 +180,13 @@ public class OllamaProperties {
      * Name of a Spring Boot SSL bundle (spring.ssl.bundle.*) whose trust material verifies
      * Ollama's certificate, for example a private CA such as Caddy's tls internal root.
      */
-    private String bundle;
+    private @Nullable String bundle;
 
-    public String getBundle() {
+    public @Nullable String getBundle() {
       return bundle;
     }
 
-    public void setBundle(String bundle) {
+    public void setBundle(@Nullable String bundle) {
       this.bundle = bundle;
     }
   }

@@ -2,6 +2,11 @@ package dev.keyway.ollama.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mockito.Mockito.RETURNS_SELF;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.verifyNoInteractions;
+import static org.mockito.Mockito.verifyNoMoreInteractions;
 
 import dev.keyway.ollama.OllamaClient;
 import dev.keyway.ollama.OllamaTransportException;
@@ -13,6 +18,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +31,7 @@ import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.boot.actuate.health.Status;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
+import org.springframework.boot.convert.DurationStyle;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -194,6 +201,18 @@ class OllamaAutoConfigurationTest {
   }
 
   @Test
+  void healthFollowsBootsDefaultsSwitchUnlessOllamaIsEnabledByName() {
+    runner.run(context -> assertThat(context).hasBean("ollamaHealthIndicator"));
+    runner.withPropertyValues("management.health.defaults.enabled=false")
+        .run(context -> {
+          assertThat(context).hasSingleBean(OllamaClient.class);
+          assertThat(context).doesNotHaveBean("ollamaHealthIndicator");
+        });
+    runner.withPropertyValues("management.health.defaults.enabled=false", "management.health.ollama.enabled=true")
+        .run(context -> assertThat(context).hasBean("ollamaHealthIndicator"));
+  }
+
+  @Test
   void metricsRecordRequestsByEndpointModelAndOutcomeWithLowCardinalityTags() {
     runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new).run(context -> {
       OllamaClient client = context.getBean(OllamaClient.class);
@@ -263,6 +282,52 @@ class OllamaAutoConfigurationTest {
     assertThat(names).contains("ollama.base-url", "ollama.host", "ollama.api-key", "ollama.api-key-header",
         "ollama.connect-timeout", "ollama.read-timeout", "ollama.call-timeout", "ollama.retry.max-retries",
         "ollama.retry.initial-backoff", "ollama.retry.max-backoff", "ollama.require-https", "ollama.ssl.bundle");
+  }
+
+  @Test
+  void nothingConfiguredPassesNothingSoTheClientGetsItsOwnDefaults() {
+    new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(OllamaAutoConfiguration.class))
+        .run(context -> {
+          OllamaClient.Builder builder = mock(OllamaClient.Builder.class, RETURNS_SELF);
+          OllamaAutoConfiguration.applyProperties(context.getBean(OllamaProperties.class), builder);
+          verifyNoInteractions(builder);
+        });
+  }
+
+  @Test
+  void whatIsConfiguredIsPassedAndAHalfSetBackoffKeepsTheClientsOtherHalf() {
+    new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(OllamaAutoConfiguration.class))
+        .withPropertyValues("ollama.host=ollama.com", "ollama.connect-timeout=3s", "ollama.read-timeout=4s",
+            "ollama.call-timeout=5s", "ollama.retry.max-retries=0", "ollama.retry.max-backoff=7s",
+            "ollama.require-https=true")
+        .run(context -> {
+          OllamaClient.Builder builder = mock(OllamaClient.Builder.class, RETURNS_SELF);
+          OllamaAutoConfiguration.applyProperties(context.getBean(OllamaProperties.class), builder);
+          verify(builder).ollamaHost("ollama.com");
+          verify(builder).connectTimeout(Duration.ofSeconds(3));
+          verify(builder).readTimeout(Duration.ofSeconds(4));
+          verify(builder).callTimeout(Duration.ofSeconds(5));
+          verify(builder).maxRetries(0);
+          verify(builder).retryBackoff(OllamaClient.DEFAULT_INITIAL_BACKOFF, Duration.ofSeconds(7));
+          verify(builder).requireHttps(true);
+          verifyNoMoreInteractions(builder);
+        });
+  }
+
+  @Test
+  void configurationMetadataDocumentsTheClientsBackoffDefaults() throws Exception {
+    var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+        getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json"));
+    Map<String, String> defaults = new java.util.HashMap<>();
+    json.get("properties").forEach(p -> defaults.put(p.get("name").asText(), p.path("defaultValue").asText()));
+    assertThat(DurationStyle.detectAndParse(defaults.get("ollama.retry.initial-backoff")))
+        .isEqualTo(OllamaClient.DEFAULT_INITIAL_BACKOFF);
+    assertThat(DurationStyle.detectAndParse(defaults.get("ollama.retry.max-backoff")))
+        .isEqualTo(OllamaClient.DEFAULT_MAX_BACKOFF);
+    assertThat(defaults).containsEntry("ollama.connect-timeout", "10s").containsEntry("ollama.read-timeout", "10m")
+        .containsEntry("ollama.retry.max-retries", "2").containsEntry("ollama.require-https", "false");
   }
 
   @Test

@@ -8,20 +8,30 @@ import java.io.InputStream;
  * A request body read straight off the connection, de-chunked on the fly, so that a large upload
  * passes through without being held in memory. It ends where the body ends; closing it does not
  * close the connection. Not thread-safe: one request, one thread.
+ *
+ * <p>The stand-in's only chunked-body decoder: a body read whole ({@link Http1#read}) goes through
+ * it too. A chunk whose declared size would take the body past {@code maxBody} is refused with
+ * {@link Http1.BadRequestException} before any of its bytes are read.
  */
 final class BodyStream extends InputStream {
   private static final int DRAIN_BUFFER = 64 * 1024;
 
   private final InputStream in;
   private final boolean chunked;
+  private final long maxBody;
   /** Bytes left in the body (identity) or in the current chunk (chunked). */
   private long remaining;
   private boolean finished;
   private long count;
 
-  BodyStream(InputStream in, boolean chunked, long contentLength) {
+  /**
+   * A body of {@code contentLength} bytes, or chunked; {@code maxBody} caps a chunked body (an
+   * identity body's length is checked against it by the caller, from the head).
+   */
+  BodyStream(InputStream in, boolean chunked, long contentLength, long maxBody) {
     this.in = in;
     this.chunked = chunked;
+    this.maxBody = maxBody;
     this.remaining = chunked ? 0 : contentLength;
     this.finished = !chunked && contentLength == 0;
   }
@@ -88,6 +98,9 @@ final class BodyStream extends InputStream {
     }
     if (size < 0) {
       throw new Http1.BadRequestException("bad chunk size");
+    }
+    if (size > maxBody - count) {
+      throw new Http1.BadRequestException("chunked body too large");
     }
     if (size > 0) {
       remaining = size;

@@ -148,6 +148,22 @@ final class Exchange {
     abort();
   }
 
+  /**
+   * The request body cannot be read (malformed, or past the size cap): 400 if nothing was sent
+   * yet, as for a bad request head; the connection closes either way.
+   */
+  void badRequest() {
+    keepAlive = false;
+    if (!streaming && !aborted) {
+      try {
+        text(400, TEXT, "400 Bad Request");
+      } catch (IOException ignored) {
+        // the client is gone too
+      }
+    }
+    abort();
+  }
+
   /** Cuts the connection: whatever was flushed stays flushed, nothing else follows. */
   void abort() {
     aborted = true;

@@ -19,7 +19,13 @@ import org.jspecify.annotations.Nullable;
 final class Http1 {
   private static final int MAX_LINE = 16 * 1024;
   private static final int MAX_HEADERS = 200;
-  private static final int MAX_BODY = 64 * 1024 * 1024;
+  /** Cap on a body read whole. */
+  static final int MAX_BODY = 64 * 1024 * 1024;
+  /**
+   * Cap on a body streamed to its route (blob uploads): larger than any model file a test would
+   * upload, but a bound, so a runaway or hostile length cannot keep a connection reading forever.
+   */
+  static final long MAX_STREAMED_BODY = 64L * 1024 * 1024 * 1024;
   private static final DateTimeFormatter DATE =
       DateTimeFormatter.ofPattern("EEE, dd MMM uuuu HH:mm:ss 'GMT'", Locale.US);
 
@@ -97,7 +103,8 @@ final class Http1 {
    * Reads one request. Returns null when the peer closed the connection cleanly between requests.
    * Answers {@code Expect: 100-continue} on {@code out} before reading the body. When {@code
    * streamBody} accepts the request head, the body is not read here but left for {@link
-   * Request#streamedBody}, with no size limit; otherwise it is read whole, up to 64 MiB.
+   * Request#streamedBody}, up to 64 GiB; otherwise it is read whole, up to 64 MiB. Both are
+   * de-chunked by {@link BodyStream}.
    */
   static @Nullable Request read(InputStream in, OutputStream out, Predicate<Request> streamBody)
       throws IOException {
@@ -160,7 +167,7 @@ final class Http1 {
       } catch (NumberFormatException e) {
         throw new BadRequestException("bad Content-Length");
       }
-      if (length < 0 || (length > MAX_BODY && !streamed)) {
+      if (length < 0 || length > (streamed ? MAX_STREAMED_BODY : MAX_BODY)) {
         throw new BadRequestException("bad Content-Length");
       }
     }
@@ -170,54 +177,14 @@ final class Http1 {
     }
     if (streamed) {
       return new Request(parts[0], path, query, parts[2], headers, new byte[0],
-          new BodyStream(in, chunked, length), receivedNanos);
+          new BodyStream(in, chunked, length, MAX_STREAMED_BODY), receivedNanos);
     }
-    byte[] body = chunked ? readChunked(in) : in.readNBytes((int) length);
+    byte[] body = chunked ? new BodyStream(in, true, 0, MAX_BODY).readAllBytes()
+        : in.readNBytes((int) length);
     if (body.length != length && !chunked) {
       throw new EOFException("connection closed inside the request body");
     }
     return new Request(parts[0], path, query, parts[2], headers, body, null, receivedNanos);
-  }
-
-  private static byte[] readChunked(InputStream in) throws IOException {
-    ByteArrayOutputStream body = new ByteArrayOutputStream();
-    while (true) {
-      String sizeLine = readLine(in);
-      if (sizeLine == null) {
-        throw new EOFException("connection closed inside a chunked body");
-      }
-      int semicolon = sizeLine.indexOf(';');
-      String hex = (semicolon < 0 ? sizeLine : sizeLine.substring(0, semicolon)).strip();
-      int size;
-      try {
-        size = Integer.parseInt(hex, 16);
-      } catch (NumberFormatException e) {
-        throw new BadRequestException("bad chunk size");
-      }
-      if (size < 0 || body.size() + (long) size > MAX_BODY) {
-        throw new BadRequestException("chunked body too large");
-      }
-      if (size == 0) {
-        break;
-      }
-      byte[] data = in.readNBytes(size);
-      if (data.length != size) {
-        throw new EOFException("connection closed inside a chunk");
-      }
-      body.write(data);
-      String end = readLine(in);
-      if (end == null || !end.isEmpty()) {
-        throw new BadRequestException("chunk not followed by CRLF");
-      }
-    }
-    String trailer;
-    do {
-      trailer = readLine(in);
-      if (trailer == null) {
-        throw new EOFException("connection closed inside the trailers");
-      }
-    } while (!trailer.isEmpty());
-    return body.toByteArray();
   }
 
   /** A line without its CRLF (a bare LF is accepted), or null at end of stream before any byte. */

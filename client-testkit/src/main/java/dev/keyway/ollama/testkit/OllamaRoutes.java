@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -236,14 +237,15 @@ final class OllamaRoutes {
     }
 
     void stream(@Nullable Fault fault) throws IOException {
-      boolean streamFault = fault != null && fault.kind != Fault.Kind.SLOW_FIRST_BYTE
-          && fault.kind != Fault.Kind.STATUS;
-      int strikeAt = streamFault ? Math.min(fault.tokens, pieces.size()) : -1;
+      // The faults that strike inside the stream; the others act before it starts.
+      @Nullable Fault strike = fault != null && fault.kind != Fault.Kind.SLOW_FIRST_BYTE
+          && fault.kind != Fault.Kind.STATUS ? fault : null;
+      int strikeAt = strike != null ? Math.min(strike.tokens, pieces.size()) : -1;
       for (int i = 0; i <= pieces.size(); i++) {
-        if (i == strikeAt) {
-          switch (fault.kind) {
+        if (strike != null && i == strikeAt) {
+          switch (strike.kind) {
             case ERROR_AFTER:
-              ex.chunk(Json.line(Json.object().put("error", fault.message)));
+              ex.chunk(Json.line(Json.object().put("error", strike.message)));
               ex.endStream();
               return;
             case DROP_AFTER:
@@ -253,17 +255,17 @@ final class OllamaRoutes {
               ex.endStream();
               return;
             case LINE_AFTER:
-              ex.chunk((fault.message + "\n").getBytes(StandardCharsets.UTF_8));
+              ex.chunk((strike.message + "\n").getBytes(StandardCharsets.UTF_8));
               ex.endStream();
               return;
             case DROP_MID_CHARACTER:
               dropMidCharacter(i);
               return;
             case STALL_AFTER:
-              ex.pause(fault.delay);
+              ex.pause(strike.delay);
               break;
             default:
-              throw new AssertionError(fault.kind);
+              throw new AssertionError(strike.kind);
           }
         }
         if (i == pieces.size()) {
@@ -402,8 +404,9 @@ final class OllamaRoutes {
     call.put("id", callId());
     ObjectNode function = call.putObject("function");
     function.put("index", piece.toolIndex);
-    function.put("name", piece.call.name);
-    function.set("arguments", piece.call.arguments());
+    ScriptedModel.ToolCall tool = Objects.requireNonNull(piece.call, "a tool-call piece has its call");
+    function.put("name", tool.name);
+    function.set("arguments", tool.arguments());
     return call;
   }
 

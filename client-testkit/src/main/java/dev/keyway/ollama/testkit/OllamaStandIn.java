@@ -336,6 +336,9 @@ public final class OllamaStandIn implements AutoCloseable {
         Exchange exchange = new Exchange(request, socket, in, out);
         try {
           routes.handle(exchange);
+        } catch (Http1.BadRequestException e) {
+          exchange.badRequest(); // a streamed body the route was reading
+          return;
         } catch (IOException e) {
           if (!closed && !exchange.aborted()) {
             clientWentAway();

@@ -173,6 +173,34 @@ class OllamaStandInConnectionTest {
     }
   }
 
+  /** One decoder, one cap: a chunk declared past it is refused before its bytes are sent. */
+  @Test
+  void chunkedBodyPastTheCapIs400WhetherReadWholeOrStreamed() throws IOException {
+    String blob = "/api/blobs/sha256:" + "0".repeat(64);
+    try (OllamaStandIn ollama = OllamaStandIn.builder().model(ScriptedModel.named("m")).build()) {
+      try (RawHttp raw = new RawHttp(ollama)) { // read whole: 1 byte, then enough to pass 64 MiB
+        raw.sendRaw("POST /api/chat HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + "1\r\n{\r\n" + Long.toHexString(Http1.MAX_BODY) + "\r\n");
+        assertThat(raw.readHead().status).isEqualTo(400);
+      }
+      try (RawHttp raw = new RawHttp(ollama)) { // streamed to the blob route
+        raw.sendRaw("POST " + blob + " HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + "1\r\na\r\n" + Long.toHexString(Http1.MAX_STREAMED_BODY) + "\r\n");
+        assertThat(raw.readHead().status).isEqualTo(400);
+      }
+      try (RawHttp raw = new RawHttp(ollama)) { // streamed, with a length past the same cap
+        raw.sendRaw("POST " + blob + " HTTP/1.1\r\nHost: x\r\nContent-Length: "
+            + (Http1.MAX_STREAMED_BODY + 1) + "\r\n\r\n");
+        assertThat(raw.readHead().status).isEqualTo(400);
+      }
+      try (RawHttp raw = new RawHttp(ollama)) { // a body within the cap is stored
+        raw.sendRaw("POST /api/blobs/sha256:ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"
+            + " HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n");
+        assertThat(raw.readHead().status).isEqualTo(201);
+      }
+    }
+  }
+
   @Test
   void malformedRequestIs400AndCloses() throws IOException {
     try (OllamaStandIn ollama = OllamaStandIn.builder().build(); RawHttp raw = new RawHttp(ollama)) {

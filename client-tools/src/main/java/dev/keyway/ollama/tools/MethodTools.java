@@ -20,7 +20,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
-/** Finds {@link Tool @Tool} methods and turns each into a {@link ToolFunction}. */
+/** Finds {@link ToolMethod @ToolMethod} methods and turns each into a {@link ToolFunction}. */
 final class MethodTools {
   private MethodTools() {}
 
@@ -29,7 +29,7 @@ final class MethodTools {
     Set<String> seen = new HashSet<>();
     for (Class<?> c = target.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
       for (Method m : c.getDeclaredMethods()) {
-        Tool annotation = m.getAnnotation(Tool.class);
+        ToolMethod annotation = m.getAnnotation(ToolMethod.class);
         if (annotation == null || m.isSynthetic() || m.isBridge()
             || !seen.add(m.getName() + List.of(m.getParameterTypes()))) {
           continue;
@@ -39,15 +39,15 @@ final class MethodTools {
     }
     if (found.isEmpty()) {
       throw new IllegalArgumentException(
-          target.getClass().getName() + " has no method annotated @Tool");
+          target.getClass().getName() + " has no method annotated @ToolMethod");
     }
     found.sort(Comparator.comparing(ToolFunction::name));
     return found;
   }
 
-  private static ToolFunction toFunction(Object target, Method m, Tool annotation) {
+  private static ToolFunction toFunction(Object target, Method m, ToolMethod annotation) {
     if (!m.trySetAccessible()) {
-      throw new IllegalArgumentException("cannot call @Tool method " + describe(m)
+      throw new IllegalArgumentException("cannot call @ToolMethod method " + describe(m)
           + " (its module does not open the package); make it public or open the package");
     }
     Parameter[] parameters = m.getParameters();
@@ -62,7 +62,7 @@ final class MethodTools {
       } else if (p.isNamePresent()) {
         name = p.getName();
       } else {
-        throw new IllegalArgumentException("parameter " + i + " of @Tool method " + describe(m)
+        throw new IllegalArgumentException("parameter " + i + " of @ToolMethod method " + describe(m)
             + " has no name: annotate it @Param(\"name\") or compile with javac -parameters");
       }
       String description = param == null ? null : param.description();
@@ -138,9 +138,9 @@ final class MethodTools {
       if (cause instanceof Error err) {
         throw err;
       }
-      throw new UndeclaredThrowableException(cause, "@Tool method " + describe(m) + " threw");
+      throw new UndeclaredThrowableException(cause, "@ToolMethod method " + describe(m) + " threw");
     } catch (IllegalAccessException e) {
-      throw new IllegalStateException("cannot call @Tool method " + describe(m), e);
+      throw new IllegalStateException("cannot call @ToolMethod method " + describe(m), e);
     }
   }
 

@@ -7,7 +7,7 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * Names (and optionally describes) a parameter of a {@link Tool @Tool} method.
+ * Names (and optionally describes) a parameter of a {@link ToolMethod @ToolMethod} method.
  *
  * <p>Java does not keep parameter names in class files unless the code is compiled with
  * {@code javac -parameters}, so this annotation is the way that works with any build. Without it

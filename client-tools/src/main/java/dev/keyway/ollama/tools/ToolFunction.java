@@ -2,6 +2,7 @@ package dev.keyway.ollama.tools;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JavaType;
+import dev.keyway.ollama.model.Tool;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
@@ -31,12 +32,12 @@ public final class ToolFunction {
     @Nullable Object invoke(Map<String, Object> arguments) throws JsonProcessingException;
   }
 
-  private final dev.keyway.ollama.model.Tool tool;
+  private final Tool tool;
   private final Invoker invoker;
 
   ToolFunction(String name, @Nullable String description, Map<String, Object> schema,
       Invoker invoker) {
-    this.tool = dev.keyway.ollama.model.Tool.function(name, description, schema);
+    this.tool = Tool.function(name, description, schema);
     this.invoker = invoker;
   }
 
@@ -72,7 +73,7 @@ public final class ToolFunction {
   }
 
   /** The wire definition, with the generated schema as its {@code parameters}. */
-  public dev.keyway.ollama.model.Tool tool() {
+  public Tool tool() {
     return tool;
   }
 

@@ -1,6 +1,7 @@
 package dev.keyway.ollama.tools;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.keyway.ollama.model.Tool;
 import dev.keyway.ollama.model.ToolCall;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -55,7 +56,7 @@ public final class Toolbox {
   }
 
   /**
-   * A toolbox with one tool per {@link Tool @Tool} method of {@code target} and its superclasses,
+   * A toolbox with one tool per {@link ToolMethod @ToolMethod} method of {@code target} and its superclasses,
    * sorted by name, each called on {@code target}. Parameter names come from {@link Param} or,
    * without it, from {@code javac -parameters}.
    *
@@ -83,7 +84,7 @@ public final class Toolbox {
   }
 
   /** The wire definitions, for {@code ChatRequest.Builder.tools(List)}. */
-  public List<dev.keyway.ollama.model.Tool> tools() {
+  public List<Tool> tools() {
     return functions.values().stream().map(ToolFunction::tool).toList();
   }
 

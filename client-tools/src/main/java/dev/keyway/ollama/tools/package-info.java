@@ -3,7 +3,7 @@
  *
  * <ul>
  *   <li>{@link dev.keyway.ollama.tools.ToolFunction} and {@link dev.keyway.ollama.tools.Toolbox}:
- *       tools from typed functions or {@link dev.keyway.ollama.tools.Tool @Tool} methods, with
+ *       tools from typed functions or {@link dev.keyway.ollama.tools.ToolMethod @ToolMethod} methods, with
  *       their JSON Schema generated from the Java types, and their calls executed;</li>
  *   <li>{@link dev.keyway.ollama.tools.ToolLoop}: chat, run the tools the model asks for, send the
  *       results back, until the model answers;</li>

@@ -12,7 +12,7 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
-/** The schemas generated for typed functions, @Tool methods and structured output. */
+/** The schemas generated for typed functions, @ToolMethod methods and structured output. */
 class SchemaGenerationTest {
 
   record WeatherArgs(@JsonPropertyDescription("The city to get the weather for") String city) {}
@@ -75,13 +75,13 @@ class SchemaGenerationTest {
   }
 
   static final class Calendar {
-    @Tool(description = "Events on a day")
+    @ToolMethod(description = "Events on a day")
     String events(@Param(value = "day", description = "ISO date") LocalDate day,
         @Param("limit") @Nullable Integer limit, @Param("stop") Stop stop) {
       return "";
     }
 
-    @Tool(name = "add_event", description = "Adds an event")
+    @ToolMethod(name = "add_event", description = "Adds an event")
     static void add(@Param("title") String title, @Param("tags") Optional<List<String>> tags) {}
 
     String notATool() {
@@ -111,7 +111,7 @@ class SchemaGenerationTest {
   }
 
   static final class Unnamed {
-    @Tool(description = "x")
+    @ToolMethod(description = "x")
     String lookup(String key) {
       return key;
     }
@@ -130,7 +130,7 @@ class SchemaGenerationTest {
   void targetWithoutToolsIsRefused() {
     assertThatThrownBy(() -> Toolbox.fromMethods(new Object()))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("no method annotated @Tool");
+        .hasMessageContaining("no method annotated @ToolMethod");
   }
 
   @Test

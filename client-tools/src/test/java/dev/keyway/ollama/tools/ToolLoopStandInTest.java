@@ -36,13 +36,13 @@ class ToolLoopStandInTest {
   public static final class Helpers {
     final List<String> calls = new ArrayList<>();
 
-    @Tool(description = "Adds two integers")
+    @ToolMethod(description = "Adds two integers")
     public int add(@Param("a") int a, @Param("b") int b) {
       calls.add("add");
       return a + b;
     }
 
-    @Tool(description = "Greets someone")
+    @ToolMethod(description = "Greets someone")
     public String greet(@Param(value = "name", description = "Who to greet") String name) {
       calls.add("greet");
       return "Hello, " + name + "!";

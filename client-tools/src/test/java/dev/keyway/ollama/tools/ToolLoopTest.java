@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keyway.ollama.OllamaClient;
 import dev.keyway.ollama.model.ChatRequest;
 import dev.keyway.ollama.model.Message;
+import dev.keyway.ollama.model.Tool;
 import java.util.ArrayList;
 import java.util.List;
 import okhttp3.mockwebserver.MockResponse;
@@ -202,7 +203,7 @@ class ToolLoopTest {
     server.enqueue(new MockResponse().setHeader("Content-Type", "application/json")
         .setBody(Wire.read("chat-nonstream-tool-result-answer.json")));
     ChatRequest request = ask("hi").toBuilder().think(false)
-        .addTool(dev.keyway.ollama.model.Tool.function("other", null, "{\"type\":\"object\"}"))
+        .addTool(Tool.function("other", null, "{\"type\":\"object\"}"))
         .build();
 
     ToolLoop.Result result = ToolLoop.of(client, toolbox).run(request);

@@ -122,22 +122,22 @@ class ToolboxTest {
   static final class Calendar {
     final StringBuilder log = new StringBuilder();
 
-    @Tool(description = "Events on a day")
+    @ToolMethod(description = "Events on a day")
     List<String> events(@Param("day") String day, @Param("limit") Optional<Integer> limit) {
       return List.of(day + ":" + limit.orElse(-1));
     }
 
-    @Tool(description = "Adds an event")
+    @ToolMethod(description = "Adds an event")
     void add(@Param("title") String title) {
       log.append(title);
     }
 
-    @Tool(description = "Fails")
+    @ToolMethod(description = "Fails")
     String broken(@Param("x") int x) throws IOException {
       throw new IOException("disk " + x);
     }
 
-    @Tool(description = "Fails unchecked")
+    @ToolMethod(description = "Fails unchecked")
     String crash() {
       throw new UnsupportedOperationException("crash");
     }

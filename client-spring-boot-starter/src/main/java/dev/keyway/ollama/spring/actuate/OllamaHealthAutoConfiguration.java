@@ -6,21 +6,29 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
  * Health indicator {@code ollama} when Actuator is present, on Spring Boot 3 or 4 (whose health
- * APIs differ). Off with {@code management.health.ollama.enabled=false}.
+ * APIs differ). Follows Boot's own switches: off with
+ * {@code management.health.ollama.enabled=false}, and with
+ * {@code management.health.defaults.enabled=false} unless
+ * {@code management.health.ollama.enabled=true}.
+ *
+ * <p>Each Boot line's {@code @ConditionalOnEnabledHealthIndicator} lives in its own package, so
+ * each nested configuration carries its own line's annotation next to a
+ * {@link ConditionalOnClass} on that line's {@code HealthIndicator}. On the other line the
+ * annotation's class is absent: Spring ignores an annotation it cannot load, and the class
+ * condition skips the configuration.
  */
 @AutoConfiguration(after = OllamaAutoConfiguration.class)
 @ConditionalOnBean(OllamaClient.class)
-@ConditionalOnProperty(prefix = "management.health.ollama", name = "enabled", matchIfMissing = true)
 public class OllamaHealthAutoConfiguration {
 
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthIndicator")
+  @org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator("ollama")
   static class Boot4 {
     @Bean
     @ConditionalOnMissingBean(name = "ollamaHealthIndicator")
@@ -31,6 +39,7 @@ public class OllamaHealthAutoConfiguration {
 
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(name = "org.springframework.boot.actuate.health.HealthIndicator")
+  @org.springframework.boot.actuate.autoconfigure.health.ConditionalOnEnabledHealthIndicator("ollama")
   static class Boot3 {
     @Bean
     @ConditionalOnMissingBean(name = "ollamaHealthIndicator")

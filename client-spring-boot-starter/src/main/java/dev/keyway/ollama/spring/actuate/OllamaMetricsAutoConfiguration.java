@@ -5,6 +5,7 @@ import dev.keyway.ollama.OllamaCallListener;
 import dev.keyway.ollama.spring.OllamaAutoConfiguration;
 import dev.keyway.ollama.spring.OllamaClientCustomizer;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -23,7 +24,7 @@ public class OllamaMetricsAutoConfiguration {
   @Bean
   OllamaClientCustomizer ollamaMetricsCustomizer(ObjectProvider<MeterRegistry> registry) {
     return builder -> builder.listener(new OllamaCallListener() {
-      private volatile MicrometerCallListener delegate;
+      private volatile @Nullable MicrometerCallListener delegate;
 
       @Override
       public void onCallEnd(OllamaCallEvent event) {

@@ -11,7 +11,7 @@ import java.lang.annotation.Target;
  *
  * <pre>{@code
  * class Weather {
- *   @Tool(description = "Current weather for a city")
+ *   @ToolMethod(description = "Current weather for a city")
  *   String getWeather(@Param("city") String city, @Param(value = "unit", description = "C or F")
  *       @Nullable String unit) { … }
  * }
@@ -20,12 +20,12 @@ import java.lang.annotation.Target;
  * <p>Each parameter becomes one property of the tool's argument object, named by {@link Param}
  * or, without it, by the name the compiler kept ({@code javac -parameters}). The method may have
  * any visibility; its return value is sent to the model as text (strings as they are, other
- * values as JSON). Not to be confused with {@link dev.keyway.ollama.model.Tool}, the wire type.
+ * values as JSON). The tool's wire definition is {@link dev.keyway.ollama.model.Tool}.
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.METHOD)
-public @interface Tool {
+public @interface ToolMethod {
 
   /** What the tool does, for the model: when to call it and what it returns. */
   String description();

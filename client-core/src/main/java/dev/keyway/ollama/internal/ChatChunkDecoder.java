@@ -22,6 +22,10 @@ final class ChatChunkDecoder extends ChunkDecoder<ChatResponse> {
   private final ChunkHeader h = new ChunkHeader();
 
   @Override
+  // The records' canonical constructors take null for a field the wire left out and store their
+  // documented default ("" or an empty list), so their accessors never return null; NullAway sees
+  // only the non-null component types.
+  @SuppressWarnings("NullAway")
   ChatResponse decode(JsonParser p) throws IOException {
     h.reset();
     Message message = null;
@@ -47,6 +51,10 @@ final class ChatChunkDecoder extends ChunkDecoder<ChatResponse> {
     }
   }
 
+  // The records' canonical constructors take null for a field the wire left out and store their
+  // documented default ("" or an empty list), so their accessors never return null; NullAway sees
+  // only the non-null component types.
+  @SuppressWarnings("NullAway")
   private static @Nullable Message message(JsonParser p) throws IOException {
     JsonToken t = p.currentToken();
     if (t == JsonToken.VALUE_NULL) {

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import okhttp3.Request;
 import okhttp3.RequestBody;
+import org.jspecify.annotations.Nullable;
 
 /** {@link OllamaModels} on top of {@link DefaultOllamaClient}'s transport. */
 final class DefaultOllamaModels implements OllamaModels {
@@ -167,9 +168,13 @@ final class DefaultOllamaModels implements OllamaModels {
     generateEmpty(model, KeepAlive.unloadNow());
   }
 
-  private void generateEmpty(String model, KeepAlive keepAlive) {
+  /** An empty generate loads the model; {@code keepAlive} null keeps the server's default. */
+  private void generateEmpty(String model, @Nullable KeepAlive keepAlive) {
     DefaultOllamaClient.requireModel(model, "load/unload");
-    client.generate(GenerateRequest.builder().model(model).keepAlive(keepAlive).build(),
-        RequestOptions.none());
+    GenerateRequest.Builder request = GenerateRequest.builder().model(model);
+    if (keepAlive != null) {
+      request.keepAlive(keepAlive);
+    }
+    client.generate(request.build(), RequestOptions.none());
   }
 }

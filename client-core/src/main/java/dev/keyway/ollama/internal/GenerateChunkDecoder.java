@@ -17,6 +17,10 @@ final class GenerateChunkDecoder extends ChunkDecoder<GenerateResponse> {
   private final ChunkHeader h = new ChunkHeader();
 
   @Override
+  // The records' canonical constructors take null for a field the wire left out and store their
+  // documented default ("" or an empty list), so their accessors never return null; NullAway sees
+  // only the non-null component types.
+  @SuppressWarnings("NullAway")
   GenerateResponse decode(JsonParser p) throws IOException {
     h.reset();
     String response = null;

@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The SDK's own {@link ObjectMapper}. It is never shared with, or taken from, the application:
@@ -76,7 +77,7 @@ public final class Json {
 
   static final class Rfc3339Instant extends JsonDeserializer<Instant> {
     @Override
-    public Instant deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+    public @Nullable Instant deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
       String text = p.getValueAsString();
       if (text == null || text.isEmpty()) {
         return null;
@@ -91,7 +92,7 @@ public final class Json {
 
   static final class Rfc3339OffsetDateTime extends JsonDeserializer<OffsetDateTime> {
     @Override
-    public OffsetDateTime deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+    public @Nullable OffsetDateTime deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
       String text = p.getValueAsString();
       if (text == null || text.isEmpty()) {
         return null;

@@ -141,6 +141,9 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
       throw new NoSuchElementException();
     }
     T chunk = next;
+    if (chunk == null) {
+      throw new NoSuchElementException();
+    }
     next = null;
     return chunk;
   }

@@ -50,7 +50,7 @@ final class RetryPolicy {
       Throwable cause = e.getCause();
       return cause instanceof ConnectException
           || cause instanceof NoRouteToHostException
-          || HttpErrors.isConnectTimeout(cause);
+          || (cause != null && HttpErrors.isConnectTimeout(cause));
     }
     return false;
   }

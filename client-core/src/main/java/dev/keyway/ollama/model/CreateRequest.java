@@ -163,6 +163,8 @@ public record CreateRequest(
      *
      * @throws IllegalArgumentException as {@link CreateRequest#CreateRequest} does
      */
+    // A missing model reaches the constructor, which refuses it with a message naming the field.
+    @SuppressWarnings("NullAway")
     public CreateRequest build() {
       return new CreateRequest(model, from, files, adapters, template, system, license, parameters,
           messages, quantize);

@@ -136,6 +136,8 @@ public record EmbedRequest(
      *
      * @throws IllegalArgumentException if the model is missing or {@code dimensions} not positive
      */
+    // A missing model reaches the constructor, which refuses it with a message naming the field.
+    @SuppressWarnings("NullAway")
     public EmbedRequest build() {
       return new EmbedRequest(model, input, truncate, dimensions, keepAlive, options);
     }

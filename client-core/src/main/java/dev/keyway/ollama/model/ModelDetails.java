@@ -28,7 +28,7 @@ public record ModelDetails(
     @Nullable Integer embeddingLength) {
 
   /** Details with every string empty and nothing else known. */
-  static final ModelDetails EMPTY = new ModelDetails(null, null, null, null, null, null, null, null);
+  static final ModelDetails EMPTY = new ModelDetails("", "", "", List.of(), "", "", null, null);
 
   /** Turns missing strings into {@code ""} and missing families into an empty list. */
   public ModelDetails {

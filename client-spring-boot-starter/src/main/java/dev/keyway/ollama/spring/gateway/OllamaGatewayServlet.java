@@ -35,15 +35,17 @@ final class OllamaGatewayServlet extends HttpServlet {
 
   private final transient DefaultOllamaClient client;
   private final transient ModelPolicy policy;
+  private final transient RequestRules rules;
   private final long maxRequestBytes;
-  private final Integer maxNumPredict;
+  private final boolean fullShow;
   private final List<String> allowedOrigins;
 
   OllamaGatewayServlet(DefaultOllamaClient client, OllamaGatewayProperties properties) {
     this.client = client;
-    this.policy = new ModelPolicy(properties.getAllowedModels());
+    this.rules = RequestRules.of(properties);
+    this.policy = rules.models();
     this.maxRequestBytes = properties.getMaxRequestSize().toBytes();
-    this.maxNumPredict = properties.getMaxNumPredict();
+    this.fullShow = properties.isFullShow();
     this.allowedOrigins = List.copyOf(properties.getAllowedOrigins());
   }
 
@@ -93,16 +95,40 @@ final class OllamaGatewayServlet extends HttpServlet {
       tooLarge(response);
       return;
     }
-    GatewayRequest checked = GatewayRequest.check(raw, policy, maxNumPredict, switch (endpoint) {
+    GatewayRequest checked = GatewayRequest.check(raw, rules, switch (endpoint) {
+      case "api/chat" -> GatewayRequest.Endpoint.CHAT;
       case "api/embed" -> GatewayRequest.Endpoint.EMBED;
       case "api/show" -> GatewayRequest.Endpoint.SHOW;
       default -> GatewayRequest.Endpoint.GENERATE;
     });
     if (checked.refused()) {
-      error(response, checked.status(), checked.error());
+      error(response, checked.status(), String.valueOf(checked.error()));
+      return;
+    }
+    if (endpoint.equals("api/show") && !fullShow) {
+      show(response, checked.body());
       return;
     }
     forward(response, "POST", endpoint, checked.body(), checked.streaming(), false);
+  }
+
+  /** {@code /api/show} with only what a model picker needs (see {@link ShowFilter}). */
+  private void show(HttpServletResponse response, byte @Nullable [] json) throws IOException {
+    DefaultOllamaClient.Exchange exchange = send(response, "POST", "api/show", json, false);
+    if (exchange == null) {
+      return;
+    }
+    byte[] picked;
+    try (Response upstream = exchange.response()) {
+      picked = ShowFilter.filter(upstream.body().byteStream());
+    } catch (IOException e) {
+      error(response, 502, "upstream Ollama answered unexpectedly");
+      return;
+    }
+    response.setStatus(200);
+    response.setContentType("application/json; charset=utf-8");
+    response.setHeader("Cache-Control", "no-cache");
+    response.getOutputStream().write(picked);
   }
 
   /**

@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import java.math.BigDecimal;
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -132,8 +131,7 @@ record GatewayRequest(int status, @Nullable String error, byte @Nullable [] body
       return refuse(400, "unreadable request body");
     }
     ObjectNode out = STRICT.createObjectNode();
-    for (Iterator<Map.Entry<String, JsonNode>> fields = body.fields(); fields.hasNext(); ) {
-      Map.Entry<String, JsonNode> field = fields.next();
+    for (Map.Entry<String, JsonNode> field : body.properties()) {
       String name = field.getKey();
       JsonNode value = field.getValue();
       if (!endpoint.known.contains(name)) {
@@ -230,8 +228,7 @@ record GatewayRequest(int status, @Nullable String error, byte @Nullable [] body
     }
     ObjectNode options = STRICT.createObjectNode();
     if (given != null) {
-      for (Iterator<Map.Entry<String, JsonNode>> fields = given.fields(); fields.hasNext(); ) {
-        Map.Entry<String, JsonNode> option = fields.next();
+      for (Map.Entry<String, JsonNode> option : given.properties()) {
         String name = option.getKey();
         // Ollama looks options up by exact name (api.Options.FromMap): other spellings and names
         // it does not know are ignored upstream, and dropped here.

@@ -220,6 +220,18 @@ public interface OllamaClient extends AutoCloseable {
    */
   <T> Flow.Publisher<T> publisher(Supplier<OllamaStream<T>> open);
 
+  /**
+   * Sends one of Ollama's own requests as it is and returns the answer unread: for code that relays
+   * Ollama's protocol, such as Keyway's gateway. The request goes to the base URL with this
+   * client's credential, timeouts, retries (fewer with {@link RequestOptions.Builder#maxAttempts})
+   * and error mapping; non-2xx answers throw like every other method. The body of the answer is
+   * never compressed and never contains the credential (see {@link PassThroughResponse}).
+   *
+   * <p>Nothing is checked or rewritten in the request body: a relay that takes bodies from
+   * untrusted callers must check them first.
+   */
+  PassThroughResponse passThrough(PassThroughRequest request);
+
   /** The base URL requests go to, for example {@code https://ollama.example.com/ollama/}. */
   String baseUrl();
 

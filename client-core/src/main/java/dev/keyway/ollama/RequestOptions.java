@@ -5,7 +5,7 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Per-call overrides of the client's timeouts. Unset values keep the client's settings.
+ * Per-call overrides of the client's timeouts and retries. Unset values keep the client's settings.
  *
  * <pre>{@code
  * client.chat(request, RequestOptions.builder().callTimeout(Duration.ofSeconds(30)).build());
@@ -17,11 +17,13 @@ public final class RequestOptions {
   private final @Nullable Duration connectTimeout;
   private final @Nullable Duration readTimeout;
   private final @Nullable Duration callTimeout;
+  private final @Nullable Integer maxAttempts;
 
   private RequestOptions(Builder b) {
     this.connectTimeout = b.connectTimeout;
     this.readTimeout = b.readTimeout;
     this.callTimeout = b.callTimeout;
+    this.maxAttempts = b.maxAttempts;
   }
 
   /** No overrides. */
@@ -45,15 +47,28 @@ public final class RequestOptions {
     return callTimeout;
   }
 
+  /**
+   * Most attempts this call may make, the first included; {@code null} keeps the client's retry
+   * policy. {@code 1} means no retry.
+   */
+  public @Nullable Integer maxAttempts() {
+    return maxAttempts;
+  }
+
   /** Whether any value is set. */
   public boolean hasOverrides() {
+    return hasTimeoutOverrides() || maxAttempts != null;
+  }
+
+  /** Whether a timeout is set. */
+  public boolean hasTimeoutOverrides() {
     return connectTimeout != null || readTimeout != null || callTimeout != null;
   }
 
   @Override
   public String toString() {
     return "RequestOptions{connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout
-        + ", callTimeout=" + callTimeout + "}";
+        + ", callTimeout=" + callTimeout + ", maxAttempts=" + maxAttempts + "}";
   }
 
   /** Builds {@link RequestOptions}. */
@@ -61,6 +76,7 @@ public final class RequestOptions {
     private @Nullable Duration connectTimeout;
     private @Nullable Duration readTimeout;
     private @Nullable Duration callTimeout;
+    private @Nullable Integer maxAttempts;
 
     private Builder() {}
 
@@ -79,6 +95,19 @@ public final class RequestOptions {
     /** Limit on the whole call, from sending the request to the last byte of the answer. */
     public Builder callTimeout(Duration timeout) {
       this.callTimeout = positive("callTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * Most attempts for this call, the first included: {@code 1} turns retries off (a health
+     * check, or a gateway that passes a 503 and its {@code Retry-After} on to its own caller). It
+     * can only lower what the client's retry policy allows, never raise it.
+     */
+    public Builder maxAttempts(int attempts) {
+      if (attempts < 1) {
+        throw new IllegalArgumentException("maxAttempts must be at least 1, was " + attempts);
+      }
+      this.maxAttempts = attempts;
       return this;
     }
 

@@ -8,6 +8,8 @@ import dev.keyway.ollama.OllamaClient;
 import dev.keyway.ollama.OllamaException;
 import dev.keyway.ollama.OllamaModels;
 import dev.keyway.ollama.OllamaStream;
+import dev.keyway.ollama.PassThroughRequest;
+import dev.keyway.ollama.PassThroughResponse;
 import dev.keyway.ollama.RequestOptions;
 import dev.keyway.ollama.StreamHandle;
 import dev.keyway.ollama.StreamHandler;
@@ -68,7 +70,7 @@ public final class DefaultOllamaClient implements OllamaClient {
   private final HttpUrl baseUrl;
   private final OkHttpClient http;
   private final boolean ownsPool;
-  private final Retry retry;
+  private final Transport transport;
   private final HttpErrors errors;
   private final Redactor redactor;
   private final Executor executor;
@@ -88,9 +90,9 @@ public final class DefaultOllamaClient implements OllamaClient {
     this.listener = config.listener();
     this.redactor = new Redactor(config.credentialValue());
     this.errors = new HttpErrors(config.credentialHeader(), redactor);
-    this.retry = RetryPolicy.create(config);
     this.ownsPool = config.okHttpClient() == null;
     this.http = buildHttp(config);
+    this.transport = new Transport(baseUrl, http, RetryPolicy.create(config), errors, redactor, closed);
     this.credentialHeader = config.credentialHeader();
     this.credentialValue = config.credentialValue();
     if (config.executor() != null) {
@@ -387,6 +389,19 @@ public final class DefaultOllamaClient implements OllamaClient {
     return execute(request.build(), RequestOptions.none(), new Cancellation(), CallTracker.NONE);
   }
 
+  @Override
+  public PassThroughResponse passThrough(PassThroughRequest request) {
+    Objects.requireNonNull(request, "request");
+    byte[] json = request.json();
+    Request http = new Request.Builder().url(endpoint(request.path()))
+        .header("Accept", request.streaming() ? NDJSON : "application/json")
+        .header("Accept-Encoding", "identity")
+        .method(request.method(), json == null ? null : RequestBody.create(json, JSON))
+        .build();
+    Exchange exchange = execute(http, request.options(), new Cancellation(), CallTracker.NONE);
+    return new RelayedResponse(exchange.call(), exchange.response(), redactor);
+  }
+
   private CallTracker track(String endpoint, @Nullable String model, boolean streamed) {
     return CallTracker.start(listener, endpoint, model, streamed);
   }
@@ -423,98 +438,6 @@ public final class DefaultOllamaClient implements OllamaClient {
     return async;
   }
 
-  private <T> T unary(Request request, RequestOptions options, Class<T> type, CallTracker tracker) {
-    try (Response response = execute(request, options, new Cancellation(), tracker).response()) {
-      byte[] bytes;
-      try {
-        bytes = response.body().bytes();
-      } catch (IOException e) {
-        throw errors.fromIo(e, request, "while reading the answer");
-      }
-      return decodeUnary(request, response, bytes, type);
-    } catch (RuntimeException e) {
-      tracker.failure(e);
-      throw e;
-    }
-  }
-
-  private <T> T decodeUnary(Request request, Response response, byte[] bytes, Class<T> type) {
-    try {
-      JsonNode node = Json.MAPPER.readTree(bytes);
-      if (node == null || !node.isObject()) {
-        throw new IOException("not a JSON object");
-      }
-      JsonNode error = node.get("error");
-      if (error != null && !error.isNull()) {
-        String text = redactor.redact(HttpErrors.cut(error.asText()));
-        throw new OllamaException("Server reported an error for " + HttpErrors.describe(request)
-            + " with status " + response.code() + ": " + text);
-      }
-      return type == JsonNode.class ? type.cast(node) : Json.MAPPER.treeToValue(node, type);
-    } catch (IOException e) {
-      String contentType = response.header("Content-Type", "no content type");
-      String excerpt = HttpErrors.serverMessage(new String(bytes, 0, Math.min(bytes.length, 2000),
-          java.nio.charset.StandardCharsets.UTF_8));
-      throw new OllamaException("Expected a JSON answer from " + HttpErrors.describe(request)
-          + " but got " + contentType + ": " + redactor.redact(excerpt)
-          + " (is the base URL an Ollama server? A proxy's login page or a wrong path answers"
-          + " like this)", e);
-    }
-  }
-
-  /**
-   * Executes with retries until a 2xx response arrives. Nothing is retried after this returns: the
-   * body is the caller's.
-   */
-  private Exchange execute(
-      Request request, RequestOptions options, Cancellation cancellation, CallTracker tracker) {
-    try {
-      return executeWithRetries(request, options, cancellation, tracker);
-    } catch (RuntimeException e) {
-      tracker.failure(e);
-      throw e;
-    }
-  }
-
-  private Exchange executeWithRetries(
-      Request request, RequestOptions options, Cancellation cancellation, CallTracker tracker) {
-    if (closed.get()) {
-      throw new IllegalStateException("OllamaClient is closed");
-    }
-    OkHttpClient client = forOptions(options);
-    Retry.Context<Object> context = retry.context();
-    while (true) {
-      if (cancellation.isCancelled()) {
-        throw new OllamaException("Call to " + HttpErrors.describe(request) + " was cancelled");
-      }
-      Call call = client.newCall(request);
-      cancellation.attach(call);
-      long start = System.nanoTime();
-      OllamaException failure;
-      try {
-        Response response = call.execute();
-        logCall(request, response.code(), start);
-        tracker.status(response.code());
-        if (response.isSuccessful()) {
-          context.onComplete();
-          return new Exchange(call, response, client.readTimeoutMillis());
-        }
-        if (response.isRedirect()) {
-          failure = redirectRefused(response);
-        } else {
-          failure = errors.fromResponse(response);
-        }
-      } catch (IOException e) {
-        logCall(request, -1, start);
-        failure = errors.fromIo(e, request, null);
-      }
-      if (cancellation.isCancelled()) {
-        throw failure;
-      }
-      context.onRuntimeError(failure); // throws it when it is not to be retried, else waits
-    }
-  }
-
   /**
    * The attempt that succeeded: its call (to cancel), its 2xx response (to read), and the read
    * timeout it was made with (0 for none).
@@ -526,57 +449,25 @@ public final class DefaultOllamaClient implements OllamaClient {
     }
   }
 
-  private OllamaException redirectRefused(Response response) {
-    try (response) {
-      String location = response.header("Location", "");
-      HttpUrl target = response.request().url().resolve(location);
-      String where = target == null ? "an unreadable location" : HttpErrors.origin(target) + target.encodedPath();
-      return new OllamaException("HTTP " + response.code() + " from "
-          + HttpErrors.describe(response.request()) + " redirects to " + where
-          + "; Keyway does not follow redirects that change the scheme (https to http, or http to"
-          + " https). Use the final URL as the base URL.");
-    }
+  private <T> T unary(Request request, RequestOptions options, Class<T> type, CallTracker tracker) {
+    return transport.unary(request, options, type, tracker);
   }
 
-  private OkHttpClient forOptions(RequestOptions options) {
-    if (!options.hasOverrides()) {
-      return http;
-    }
-    OkHttpClient.Builder b = http.newBuilder();
-    if (options.connectTimeout() != null) {
-      b.connectTimeout(options.connectTimeout());
-    }
-    if (options.readTimeout() != null) {
-      b.readTimeout(options.readTimeout());
-    }
-    if (options.callTimeout() != null) {
-      b.callTimeout(options.callTimeout());
-    }
-    return b.build();
-  }
-
-  private void logCall(Request request, int status, long startNanos) {
-    if (LOG.isLoggable(Level.DEBUG)) {
-      long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
-      LOG.log(Level.DEBUG, "{0} {1} -> {2} ({3} ms to headers)", request.method(),
-          request.url().encodedPath(), status < 0 ? "I/O error" : String.valueOf(status), millis);
-    }
+  private Exchange execute(
+      Request request, RequestOptions options, Cancellation cancellation, CallTracker tracker) {
+    return transport.execute(request, options, cancellation, tracker);
   }
 
   private Request post(String path, byte[] body, boolean streaming) {
-    return new Request.Builder()
-        .url(endpoint(path))
-        .header("Accept", streaming ? NDJSON : "application/json")
-        .post(RequestBody.create(body, JSON))
-        .build();
+    return transport.post(path, body, streaming);
   }
 
   private Request get(String path) {
-    return new Request.Builder().url(endpoint(path)).header("Accept", "application/json").get().build();
+    return transport.get(path);
   }
 
   private HttpUrl endpoint(String path) {
-    return baseUrl.newBuilder().addPathSegments(path).build();
+    return transport.endpoint(path);
   }
 
   private static byte[] write(ObjectWriter writer, Object request, boolean stream) {

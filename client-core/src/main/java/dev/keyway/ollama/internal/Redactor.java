@@ -1,5 +1,6 @@
 package dev.keyway.ollama.internal;
 
+import java.io.InputStream;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -16,24 +17,60 @@ final class Redactor {
     this.credentialValue = credentialValue;
   }
 
+  /** {@code text} with the credential, in any ASCII letter case, replaced by {@link #MASK}. */
   String redact(String text) {
-    if (credentialValue == null || text.isEmpty()) {
-      return text;
+    String secret = secret();
+    return secret == null || text.isEmpty() ? text : replaceIgnoringCase(text, secret);
+  }
+
+  /**
+   * {@code in} with the credential, in any ASCII letter case, replaced by {@link #MASK} as the
+   * bytes stream past; {@code in} itself when there is no credential.
+   */
+  InputStream redact(InputStream in) {
+    String secret = secret();
+    return secret == null ? in : new RedactingInputStream(in, secret);
+  }
+
+  /**
+   * What must never be shown: the credential's value, or for {@code Bearer <token>} the token
+   * (which covers the whole value too). Null when there is none or it cannot be read (an
+   * unreadable secret cannot be in the text we are about to show).
+   */
+  private @Nullable String secret() {
+    if (credentialValue == null) {
+      return null;
     }
     String value;
     try {
       value = credentialValue.get();
     } catch (RuntimeException e) {
-      return text; // an unreadable secret cannot be in the text we are about to show
+      return null;
     }
-    String out = text;
-    if (!value.isEmpty()) {
-      out = out.replace(value, MASK);
+    if (value == null || value.isEmpty()) {
+      return null;
     }
-    if (value.startsWith("Bearer ") && value.length() > "Bearer ".length()) {
-      out = out.replace(value.substring("Bearer ".length()), MASK);
+    if (value.regionMatches(true, 0, "Bearer ", 0, 7) && value.length() > 7) {
+      return value.substring(7);
     }
-    return out;
+    return value;
+  }
+
+  private static String replaceIgnoringCase(String text, String secret) {
+    int n = secret.length();
+    StringBuilder out = null;
+    int copied = 0;
+    for (int i = 0; i + n <= text.length(); i++) {
+      if (text.regionMatches(true, i, secret, 0, n)) {
+        if (out == null) {
+          out = new StringBuilder(text.length());
+        }
+        out.append(text, copied, i).append(MASK);
+        copied = i + n;
+        i = copied - 1;
+      }
+    }
+    return out == null ? text : out.append(text, copied, text.length()).toString();
   }
 
   /**

@@ -1,0 +1,203 @@
+package dev.keyway.ollama.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.keyway.ollama.OllamaException;
+import dev.keyway.ollama.RequestOptions;
+import io.github.resilience4j.retry.Retry;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import okhttp3.Call;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+
+/**
+ * The client's engine room: builds requests for the base URL, executes them with the retry
+ * policy (the redirect guard and per-call timeouts included) and decodes unary answers. Every
+ * endpoint of {@link DefaultOllamaClient} and its pass-through go through here.
+ *
+ * <p>Requests ask for {@code Accept-Encoding: identity}: Ollama does not compress, and a proxy
+ * that would (or a hostile one sending a small gzip that inflates a thousandfold) must not make
+ * the client hold more than what was sent.
+ */
+final class Transport {
+  private static final System.Logger LOG = System.getLogger("dev.keyway.ollama");
+  private static final MediaType JSON = MediaType.get("application/json");
+  static final String NDJSON = "application/x-ndjson";
+
+  private final HttpUrl baseUrl;
+  private final OkHttpClient http;
+  private final Retry retry;
+  private final HttpErrors errors;
+  private final Redactor redactor;
+  private final AtomicBoolean closed;
+
+  Transport(HttpUrl baseUrl, OkHttpClient http, Retry retry, HttpErrors errors, Redactor redactor,
+      AtomicBoolean closed) {
+    this.baseUrl = baseUrl;
+    this.http = http;
+    this.retry = retry;
+    this.errors = errors;
+    this.redactor = redactor;
+    this.closed = closed;
+  }
+
+  <T> T unary(Request request, RequestOptions options, Class<T> type, CallTracker tracker) {
+    try (Response response = execute(request, options, new Cancellation(), tracker).response()) {
+      byte[] bytes;
+      try {
+        bytes = response.body().bytes();
+      } catch (IOException e) {
+        throw errors.fromIo(e, request, "while reading the answer");
+      }
+      return decodeUnary(request, response, bytes, type);
+    } catch (RuntimeException e) {
+      tracker.failure(e);
+      throw e;
+    }
+  }
+
+  private <T> T decodeUnary(Request request, Response response, byte[] bytes, Class<T> type) {
+    try {
+      JsonNode node = Json.MAPPER.readTree(bytes);
+      if (node == null || !node.isObject()) {
+        throw new IOException("not a JSON object");
+      }
+      JsonNode error = node.get("error");
+      if (error != null && !error.isNull()) {
+        String text = redactor.redact(HttpErrors.cut(error.asText()));
+        throw new OllamaException("Server reported an error for " + HttpErrors.describe(request)
+            + " with status " + response.code() + ": " + text);
+      }
+      return type == JsonNode.class ? type.cast(node) : Json.MAPPER.treeToValue(node, type);
+    } catch (IOException e) {
+      String contentType = response.header("Content-Type", "no content type");
+      String excerpt = HttpErrors.serverMessage(new String(bytes, 0, Math.min(bytes.length, 2000),
+          StandardCharsets.UTF_8));
+      throw new OllamaException("Expected a JSON answer from " + HttpErrors.describe(request)
+          + " but got " + contentType + ": " + redactor.redact(excerpt)
+          + " (is the base URL an Ollama server? A proxy's login page or a wrong path answers"
+          + " like this)", e);
+    }
+  }
+
+  /**
+   * Executes with retries until a 2xx response arrives. Nothing is retried after this returns: the
+   * body is the caller's.
+   */
+  DefaultOllamaClient.Exchange execute(
+      Request request, RequestOptions options, Cancellation cancellation, CallTracker tracker) {
+    try {
+      return executeWithRetries(request, options, cancellation, tracker);
+    } catch (RuntimeException e) {
+      tracker.failure(e);
+      throw e;
+    }
+  }
+
+  private DefaultOllamaClient.Exchange executeWithRetries(
+      Request request, RequestOptions options, Cancellation cancellation, CallTracker tracker) {
+    if (closed.get()) {
+      throw new IllegalStateException("OllamaClient is closed");
+    }
+    OkHttpClient client = forOptions(options);
+    Retry.Context<Object> context = retry.context();
+    int attempts = 0;
+    while (true) {
+      if (cancellation.isCancelled()) {
+        throw new OllamaException("Call to " + HttpErrors.describe(request) + " was cancelled");
+      }
+      Call call = client.newCall(request);
+      cancellation.attach(call);
+      long start = System.nanoTime();
+      OllamaException failure;
+      try {
+        Response response = call.execute();
+        logCall(request, response.code(), start);
+        tracker.status(response.code());
+        if (response.isSuccessful()) {
+          context.onComplete();
+          return new DefaultOllamaClient.Exchange(call, response, client.readTimeoutMillis());
+        }
+        if (response.isRedirect()) {
+          failure = redirectRefused(response);
+        } else {
+          failure = errors.fromResponse(response);
+        }
+      } catch (IOException e) {
+        logCall(request, -1, start);
+        failure = errors.fromIo(e, request, null);
+      }
+      if (cancellation.isCancelled()) {
+        throw failure;
+      }
+      attempts++;
+      if (options.maxAttempts() != null && attempts >= options.maxAttempts()) {
+        throw failure;
+      }
+      context.onRuntimeError(failure); // throws it when it is not to be retried, else waits
+    }
+  }
+
+  private OllamaException redirectRefused(Response response) {
+    try (response) {
+      String location = response.header("Location", "");
+      HttpUrl target = response.request().url().resolve(location);
+      String where = target == null ? "an unreadable location" : HttpErrors.origin(target) + target.encodedPath();
+      return new OllamaException("HTTP " + response.code() + " from "
+          + HttpErrors.describe(response.request()) + " redirects to " + where
+          + "; Keyway does not follow redirects that change the scheme (https to http, or http to"
+          + " https). Use the final URL as the base URL.");
+    }
+  }
+
+  private OkHttpClient forOptions(RequestOptions options) {
+    if (!options.hasTimeoutOverrides()) {
+      return http;
+    }
+    OkHttpClient.Builder b = http.newBuilder();
+    if (options.connectTimeout() != null) {
+      b.connectTimeout(options.connectTimeout());
+    }
+    if (options.readTimeout() != null) {
+      b.readTimeout(options.readTimeout());
+    }
+    if (options.callTimeout() != null) {
+      b.callTimeout(options.callTimeout());
+    }
+    return b.build();
+  }
+
+  private void logCall(Request request, int status, long startNanos) {
+    if (LOG.isLoggable(Level.DEBUG)) {
+      long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+      LOG.log(Level.DEBUG, "{0} {1} -> {2} ({3} ms to headers)", request.method(),
+          request.url().encodedPath(), status < 0 ? "I/O error" : String.valueOf(status), millis);
+    }
+  }
+
+  Request post(String path, byte[] body, boolean streaming) {
+    return new Request.Builder()
+        .url(endpoint(path))
+        .header("Accept", streaming ? NDJSON : "application/json")
+        .header("Accept-Encoding", "identity")
+        .post(RequestBody.create(body, JSON))
+        .build();
+  }
+
+  Request get(String path) {
+    return new Request.Builder().url(endpoint(path)).header("Accept", "application/json")
+        .header("Accept-Encoding", "identity").get().build();
+  }
+
+  HttpUrl endpoint(String path) {
+    return baseUrl.newBuilder().addPathSegments(path).build();
+  }
+
+}

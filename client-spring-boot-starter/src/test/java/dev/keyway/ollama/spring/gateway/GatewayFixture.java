@@ -31,10 +31,15 @@ abstract class GatewayFixture {
 
   /** Points the client at {@code baseUrl} with {@code key} sent as {@code X-API-Key}. */
   static void upstream(DynamicPropertyRegistry registry, Supplier<Object> baseUrl, String key) {
+    upstreamWithClientRetries(registry, baseUrl, key);
+    registry.add("ollama.retry.max-retries", () -> "0");
+  }
+
+  /** As {@link #upstream}, leaving the client's own retry settings at their defaults. */
+  static void upstreamWithClientRetries(DynamicPropertyRegistry registry, Supplier<Object> baseUrl, String key) {
     registry.add("ollama.base-url", baseUrl);
     registry.add("ollama.api-key", () -> key);
     registry.add("ollama.api-key-header", () -> "X-API-Key");
-    registry.add("ollama.retry.max-retries", () -> "0");
   }
 
   static RecordedRequest lastRequest(OllamaStandIn ollama) {

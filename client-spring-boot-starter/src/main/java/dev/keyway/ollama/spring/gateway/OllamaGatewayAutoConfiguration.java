@@ -1,7 +1,6 @@
 package dev.keyway.ollama.spring.gateway;
 
 import dev.keyway.ollama.OllamaClient;
-import dev.keyway.ollama.internal.DefaultOllamaClient;
 import dev.keyway.ollama.spring.OllamaAutoConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -28,14 +27,10 @@ public class OllamaGatewayAutoConfiguration {
   @Bean
   ServletRegistrationBean<OllamaGatewayServlet> ollamaGateway(
       OllamaClient client, OllamaGatewayProperties properties) {
-    if (!(client instanceof DefaultOllamaClient keyway)) {
-      throw new IllegalStateException("ollama.gateway.enabled needs the OllamaClient bean to be built"
-          + " by OllamaClient.builder() (found " + client.getClass().getName() + ")");
-    }
     String path = properties.getPath().endsWith("/")
         ? properties.getPath().substring(0, properties.getPath().length() - 1) : properties.getPath();
     ServletRegistrationBean<OllamaGatewayServlet> registration =
-        new ServletRegistrationBean<>(new OllamaGatewayServlet(keyway, properties), path + "/*");
+        new ServletRegistrationBean<>(new OllamaGatewayServlet(client, properties), path + "/*");
     registration.setName("ollamaGateway");
     return registration;
   }

@@ -8,24 +8,28 @@ import dev.keyway.ollama.OllamaAuthenticationException;
 import dev.keyway.ollama.OllamaHttpException;
 import dev.keyway.ollama.OllamaTransportException;
 import dev.keyway.ollama.OllamaException;
-import dev.keyway.ollama.internal.DefaultOllamaClient;
-import dev.keyway.ollama.internal.NdjsonLines;
+import dev.keyway.ollama.OllamaClient;
+import dev.keyway.ollama.PassThroughRequest;
+import dev.keyway.ollama.PassThroughResponse;
+import dev.keyway.ollama.RequestOptions;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import okhttp3.Response;
-import okio.BufferedSource;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Serves Ollama's wire protocol for chat, generate, embed, show, tags, ps and version, forwarding to the configured
- * Ollama with the server-side credential. Only the request's JSON body goes upstream, never its
- * headers; upstream bytes are written back line by line and flushed per line. Writing happens on
- * the request thread, so a slow reader slows the upstream read instead of filling memory.
+ * Ollama with the server-side credential, through {@link OllamaClient#passThrough} (so any
+ * {@code OllamaClient} bean works, decorated or not). Only the checked JSON body goes upstream,
+ * never the browser's headers. Upstream bytes are copied through a fixed buffer and flushed as
+ * they arrive, so a stream goes out token by token and a reply of any line length never sits in
+ * memory; writing happens on the request thread, so a slow reader slows the upstream read. One
+ * upstream call per browser request: a 503 or 429 goes back at once with its Retry-After.
  */
 final class OllamaGatewayServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
@@ -33,17 +37,25 @@ final class OllamaGatewayServlet extends HttpServlet {
   static final String UPSTREAM_CREDENTIAL_REJECTED = "the gateway's upstream credential was rejected;"
       + " the operator must check ollama.api-key / ollama.api-key-header";
 
-  private final transient DefaultOllamaClient client;
+  /** One attempt: retrying an overloaded upstream on a browser's behalf multiplies its load. */
+  static final RequestOptions ONE_ATTEMPT = RequestOptions.builder().maxAttempts(1).build();
+  private static final int RELAY_BUFFER_BYTES = 16 * 1024;
+  /** Largest tags/ps listing filtered for the allow-list. */
+  private static final int MAX_LISTING_BYTES = 16 * 1024 * 1024;
+
+  private final transient OllamaClient client;
   private final transient ModelPolicy policy;
+  private final transient RequestRules rules;
   private final long maxRequestBytes;
-  private final Integer maxNumPredict;
+  private final boolean fullShow;
   private final List<String> allowedOrigins;
 
-  OllamaGatewayServlet(DefaultOllamaClient client, OllamaGatewayProperties properties) {
+  OllamaGatewayServlet(OllamaClient client, OllamaGatewayProperties properties) {
     this.client = client;
-    this.policy = new ModelPolicy(properties.getAllowedModels());
+    this.rules = RequestRules.of(properties);
+    this.policy = rules.models();
     this.maxRequestBytes = properties.getMaxRequestSize().toBytes();
-    this.maxNumPredict = properties.getMaxNumPredict();
+    this.fullShow = properties.isFullShow();
     this.allowedOrigins = List.copyOf(properties.getAllowedOrigins());
   }
 
@@ -93,16 +105,40 @@ final class OllamaGatewayServlet extends HttpServlet {
       tooLarge(response);
       return;
     }
-    GatewayRequest checked = GatewayRequest.check(raw, policy, maxNumPredict, switch (endpoint) {
+    GatewayRequest checked = GatewayRequest.check(raw, rules, switch (endpoint) {
+      case "api/chat" -> GatewayRequest.Endpoint.CHAT;
       case "api/embed" -> GatewayRequest.Endpoint.EMBED;
       case "api/show" -> GatewayRequest.Endpoint.SHOW;
       default -> GatewayRequest.Endpoint.GENERATE;
     });
     if (checked.refused()) {
-      error(response, checked.status(), checked.error());
+      error(response, checked.status(), String.valueOf(checked.error()));
+      return;
+    }
+    if (endpoint.equals("api/show") && !fullShow) {
+      show(response, checked.body());
       return;
     }
     forward(response, "POST", endpoint, checked.body(), checked.streaming(), false);
+  }
+
+  /** {@code /api/show} with only what a model picker needs (see {@link ShowFilter}). */
+  private void show(HttpServletResponse response, byte @Nullable [] json) throws IOException {
+    PassThroughResponse upstream = send(response, "POST", "api/show", json, false);
+    if (upstream == null) {
+      return;
+    }
+    byte[] picked;
+    try (upstream) {
+      picked = ShowFilter.filter(upstream.body());
+    } catch (IOException e) {
+      error(response, 502, "upstream Ollama answered unexpectedly");
+      return;
+    }
+    response.setStatus(200);
+    response.setContentType("application/json; charset=utf-8");
+    response.setHeader("Cache-Control", "no-cache");
+    response.getOutputStream().write(picked);
   }
 
   /**
@@ -115,13 +151,18 @@ final class OllamaGatewayServlet extends HttpServlet {
       forward(response, "GET", endpoint, null, false, headOnly);
       return;
     }
-    DefaultOllamaClient.Exchange exchange = send(response, "GET", endpoint, null, false);
-    if (exchange == null) {
+    PassThroughResponse upstream = send(response, "GET", endpoint, null, false);
+    if (upstream == null) {
       return;
     }
     ObjectNode list;
-    try (Response upstream = exchange.response()) {
-      JsonNode tree = JSON.readTree(upstream.body().byteStream());
+    try (upstream) {
+      byte[] bytes = upstream.body().readNBytes(MAX_LISTING_BYTES + 1);
+      if (bytes.length > MAX_LISTING_BYTES) {
+        error(response, 502, "upstream Ollama answered unexpectedly");
+        return;
+      }
+      JsonNode tree = JSON.readTree(bytes);
       if (tree == null || !tree.isObject()) {
         error(response, 502, "upstream Ollama answered unexpectedly");
         return;
@@ -151,13 +192,18 @@ final class OllamaGatewayServlet extends HttpServlet {
   }
 
   /** Sends upstream; on failure answers the browser and returns null. */
-  private DefaultOllamaClient.@Nullable Exchange send(HttpServletResponse response, String method,
+  private @Nullable PassThroughResponse send(HttpServletResponse response, String method,
       String endpoint, byte @Nullable [] json, boolean streaming) throws IOException {
     try {
-      return client.send(method, endpoint, json, streaming);
+      PassThroughRequest request = json == null ? PassThroughRequest.get(endpoint)
+          : PassThroughRequest.post(endpoint, json);
+      return client.passThrough(request.streaming(streaming).options(ONE_ATTEMPT));
     } catch (OllamaAuthenticationException e) {
       error(response, 502, UPSTREAM_CREDENTIAL_REJECTED);
     } catch (OllamaHttpException e) {
+      // 503 and 429 included: the browser (or its client's own retry) decides when to come back.
+      e.retryAfter().ifPresent(after -> response.setHeader("Retry-After",
+          Long.toString(Math.max(0, after.toSeconds() + (after.toMillisPart() > 0 ? 1 : 0)))));
       error(response, e.status(), e.serverMessage().isEmpty() ? "upstream error" : e.serverMessage());
     } catch (OllamaTransportException e) {
       error(response, 502, "upstream Ollama is unreachable");
@@ -167,13 +213,13 @@ final class OllamaGatewayServlet extends HttpServlet {
     return null;
   }
 
-  private void forward(HttpServletResponse response, String method, String endpoint, byte[] json,
-      boolean streaming, boolean headOnly) throws IOException {
-    DefaultOllamaClient.Exchange exchange = send(response, method, endpoint, json, streaming);
-    if (exchange == null) {
+  private void forward(HttpServletResponse response, String method, String endpoint,
+      byte @Nullable [] json, boolean streaming, boolean headOnly) throws IOException {
+    PassThroughResponse upstream = send(response, method, endpoint, json, streaming);
+    if (upstream == null) {
       return;
     }
-    try (Response upstream = exchange.response()) {
+    try (upstream) {
       response.setStatus(200);
       response.setContentType(streaming ? "application/x-ndjson" : "application/json; charset=utf-8");
       response.setHeader("Cache-Control", "no-cache");
@@ -181,29 +227,43 @@ final class OllamaGatewayServlet extends HttpServlet {
       if (headOnly) {
         return;
       }
-      relay(upstream.body().source(), response.getOutputStream(), exchange);
+      relay(upstream, response.getOutputStream(), streaming);
     }
   }
 
-  /** Copies line by line, flushing each; a browser that went away cancels the upstream call. */
-  private static void relay(BufferedSource source, OutputStream out, DefaultOllamaClient.Exchange exchange)
-      throws IOException {
+  /**
+   * Copies through one fixed buffer whatever the line length, flushing whatever arrived after
+   * each read (so every NDJSON line, every token, goes out as soon as upstream sent it). A browser
+   * that went away cancels the upstream call.
+   */
+  static void relay(PassThroughResponse upstream, OutputStream out, boolean streaming) throws IOException {
+    InputStream in = upstream.body();
+    byte[] buffer = new byte[RELAY_BUFFER_BYTES];
+    boolean lineOpen = false;
     while (true) {
-      byte[] line;
+      int n;
       try {
-        line = NdjsonLines.next(source, true);
-        if (line == null) {
+        n = in.read(buffer);
+        if (n < 0) {
           return;
         }
       } catch (IOException upstreamFailed) {
-        writeQuietly(out, "{\"error\":\"upstream stream failed\"}\n".getBytes(StandardCharsets.UTF_8));
+        // Mid-line, the error must start a line of its own for an NDJSON reader.
+        writeQuietly(out, ((lineOpen ? "\n" : "") + "{\"error\":\"upstream stream failed\"}\n")
+            .getBytes(StandardCharsets.UTF_8));
         return;
       }
+      if (n == 0) {
+        continue;
+      }
+      lineOpen = buffer[n - 1] != '\n';
       try {
-        out.write(line);
-        out.flush();
+        out.write(buffer, 0, n);
+        if (streaming) {
+          out.flush();
+        }
       } catch (IOException browserGone) {
-        exchange.call().cancel();
+        upstream.cancel();
         return;
       }
     }

@@ -24,23 +24,18 @@ import org.springframework.test.context.DynamicPropertySource;
  * {@code http://app/ollama} works: list, chat unary and streamed, generate, and a refused model
  * surfaces as Ollama's own error shape.
  */
-@SpringBootTest(classes = GatewayJavaScriptClientTest.App.class,
+@SpringBootTest(classes = GatewayFixture.App.class,
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-    properties = {"ollama.gateway.enabled=true", "ollama.gateway.allowed-models=llama3.2",
-        "ollama.api-key-header=X-API-Key"})
-class GatewayJavaScriptClientTest {
+    properties = {"ollama.gateway.enabled=true", "ollama.gateway.allowed-models=llama3.2"})
+class GatewayJavaScriptClientTest extends GatewayFixture {
   static final String KEY = "kw-secret-js-client-upstream";
   static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey(KEY)
       .model(ScriptedModel.named("llama3.2").answer("Blue light scatters most.")).build();
 
-  @SpringBootConfiguration
-  @EnableAutoConfiguration
-  static class App {}
 
   @DynamicPropertySource
   static void upstream(DynamicPropertyRegistry registry) {
-    registry.add("ollama.base-url", OLLAMA::baseUrl);
-    registry.add("ollama.api-key", () -> KEY);
+    upstream(registry, OLLAMA::baseUrl, KEY);
   }
 
   @AfterAll
@@ -48,7 +43,6 @@ class GatewayJavaScriptClientTest {
     OLLAMA.close();
   }
 
-  @Autowired Environment environment;
 
   @Test
   void officialJavaScriptClientWorksThroughTheGateway() throws Exception {
@@ -57,7 +51,7 @@ class GatewayJavaScriptClientTest {
     assertThat(js.resolve("node_modules/ollama")).as("run `npm ci` in " + js + " (the Maven build does)").exists();
     Path out = Files.createTempFile("keyway-js", ".txt");
     Process node = new ProcessBuilder("node", "chat.mjs",
-        "http://127.0.0.1:" + environment.getProperty("local.server.port") + "/ollama")
+        gatewayUrl())
         .directory(js.toFile()).redirectErrorStream(true).redirectOutput(out.toFile()).start();
     try {
       assertThat(node.waitFor(60, TimeUnit.SECONDS)).as("node finished").isTrue();

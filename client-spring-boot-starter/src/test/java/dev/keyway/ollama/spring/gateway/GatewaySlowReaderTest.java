@@ -29,20 +29,16 @@ import org.springframework.test.context.DynamicPropertySource;
  * stream; when the browser goes away, the upstream call is cancelled. The upstream here floods a
  * 1 GiB stream and counts what it managed to write.
  */
-@SpringBootTest(classes = GatewaySlowReaderTest.App.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-    properties = {"ollama.gateway.enabled=true", "ollama.api-key-header=X-API-Key", "ollama.retry.max-retries=0"})
-class GatewaySlowReaderTest {
+@SpringBootTest(classes = GatewayFixture.App.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = "ollama.gateway.enabled=true")
+class GatewaySlowReaderTest extends GatewayFixture {
   static final long STREAM_BYTES = 1L << 30;
   static final FloodingUpstream UPSTREAM = new FloodingUpstream();
 
-  @SpringBootConfiguration
-  @EnableAutoConfiguration
-  static class App {}
 
   @DynamicPropertySource
   static void upstream(DynamicPropertyRegistry registry) {
-    registry.add("ollama.base-url", () -> "http://127.0.0.1:" + UPSTREAM.port());
-    registry.add("ollama.api-key", () -> "kw-secret-slow-reader");
+    upstream(registry, () -> "http://127.0.0.1:" + UPSTREAM.port(), "kw-secret-slow-reader");
   }
 
   @AfterAll
@@ -50,11 +46,10 @@ class GatewaySlowReaderTest {
     UPSTREAM.close();
   }
 
-  @Autowired Environment environment;
 
   @Test
   void aStalledBrowserHoldsBackTheUpstreamAndItsDisconnectCancelsIt() throws Exception {
-    int port = Integer.parseInt(environment.getProperty("local.server.port"));
+    int port = port();
     String body = "{\"model\":\"llama3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"go\"}]}";
     long plateau;
     try (Socket browser = new Socket("127.0.0.1", port)) {

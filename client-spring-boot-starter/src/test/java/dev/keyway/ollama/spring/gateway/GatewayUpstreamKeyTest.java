@@ -18,21 +18,17 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /** The gateway's own key is wrong: browsers get a 502 for the operator, never a 401, never the key. */
-@SpringBootTest(classes = GatewayUpstreamKeyTest.App.class,
+@SpringBootTest(classes = GatewayFixture.App.class,
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-    properties = {"ollama.gateway.enabled=true", "ollama.api-key-header=X-API-Key", "ollama.retry.max-retries=0"})
-class GatewayUpstreamKeyTest {
+    properties = {"ollama.gateway.enabled=true"})
+class GatewayUpstreamKeyTest extends GatewayFixture {
   static final String WRONG_KEY = "kw-secret-wrong-upstream-99";
   static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey("kw-secret-the-right-key").build();
 
-  @SpringBootConfiguration
-  @EnableAutoConfiguration
-  static class App {}
 
   @DynamicPropertySource
   static void upstream(DynamicPropertyRegistry registry) {
-    registry.add("ollama.base-url", OLLAMA::baseUrl);
-    registry.add("ollama.api-key", () -> WRONG_KEY);
+    upstream(registry, OLLAMA::baseUrl, WRONG_KEY);
   }
 
   @AfterAll
@@ -40,14 +36,10 @@ class GatewayUpstreamKeyTest {
     OLLAMA.close();
   }
 
-  @Autowired Environment environment;
 
   @Test
   void upstream401Becomes502WithAMessageForTheOperator() throws Exception {
-    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
-        "http://127.0.0.1:" + environment.getProperty("local.server.port") + "/ollama/api/chat"))
-        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"llama3.2\"}")).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = post("/api/chat", "{\"model\":\"llama3.2\"}");
     assertThat(r.statusCode()).isEqualTo(502);
     assertThat(r.body()).contains("ollama.api-key").doesNotContain(WRONG_KEY);
     assertThat(r.headers().map().toString()).doesNotContain(WRONG_KEY);

@@ -46,6 +46,7 @@ class GatewayUpstreamKeyTest {
   void upstream401Becomes502WithAMessageForTheOperator() throws Exception {
     HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
         "http://127.0.0.1:" + environment.getProperty("local.server.port") + "/ollama/api/chat"))
+        .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"llama3.2\"}")).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(502);

@@ -3,6 +3,8 @@ package dev.keyway.ollama.spring.gateway;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import jakarta.servlet.http.HttpServletRequest;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -49,11 +51,31 @@ class GatewayCorsConfiguration {
     cors.setAllowedHeaders(List.of("Authorization", "Content-Type"));
     cors.setAllowCredentials(true);
     cors.setMaxAge(Duration.ofSeconds(CrossSiteGuard.MAX_AGE_SECONDS));
-    UrlBasedCorsConfigurationSource source = new UrlBasedCorsConfigurationSource();
-    String path = OllamaGatewayAutoConfiguration.prefix(properties);
-    source.registerCorsConfiguration(path, cors);
-    source.registerCorsConfiguration(path + "/**", cors);
-    return source;
+    return new GatewayPathSource(OllamaGatewayAutoConfiguration.prefix(properties), cors);
+  }
+
+  /**
+   * Matches the gateway's path on the servlet path plus path info. The inherited pattern matching
+   * would not do: for a servlet mapped to {@code /ollama/*}, Spring's parsed request path counts
+   * {@code /ollama} as part of the context path, so {@code /ollama/**} never matches.
+   */
+  static final class GatewayPathSource extends UrlBasedCorsConfigurationSource {
+    private final String prefix;
+    private final CorsConfiguration cors;
+
+    GatewayPathSource(String prefix, CorsConfiguration cors) {
+      this.prefix = prefix;
+      this.cors = cors;
+      // Listed too, for code that reads getCorsConfigurations().
+      registerCorsConfiguration(prefix, cors);
+      registerCorsConfiguration(prefix + "/**", cors);
+    }
+
+    @Override
+    public @Nullable CorsConfiguration getCorsConfiguration(HttpServletRequest request) {
+      String path = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
+      return path.equals(prefix) || path.startsWith(prefix + "/") ? cors : null;
+    }
   }
 
   /** {@code ollama.gateway.allowed-origins} holds at least one entry. */

@@ -17,8 +17,15 @@ class GatewayCorsConfigurationTest {
       .withConfiguration(AutoConfigurations.of(OllamaAutoConfiguration.class, OllamaGatewayAutoConfiguration.class))
       .withPropertyValues("ollama.gateway.enabled=true");
 
+  /** As Tomcat presents a request for the gateway's servlet (mapped to /llm/*) or the dispatcher (/). */
   static CorsConfiguration configFor(CorsConfigurationSource source, String path) {
     MockHttpServletRequest request = new MockHttpServletRequest("OPTIONS", path);
+    if (path.equals("/llm") || path.startsWith("/llm/")) {
+      request.setServletPath("/llm");
+      request.setPathInfo(path.length() > 4 ? path.substring(4) : null);
+    } else {
+      request.setServletPath(path);
+    }
     return source.getCorsConfiguration(request);
   }
 

@@ -12,7 +12,12 @@ async function loadInfo() {
   try {
     const info = await (await fetch('/api/info')).json();
     if (!$('model').value) $('model').value = info.model;
-    $('server').textContent = `Ollama at ${info.baseUrl}`;
+    for (const name of info.models || []) {
+      const option = document.createElement('option');
+      option.value = name;
+      $('models').append(option);
+    }
+    $('server').textContent = info.demo ? 'Ollama: Keyway\'s stand-in' : 'Ollama: set up on the server';
     if (info.demo) {
       $('banner').textContent = 'Demo mode: no Ollama is configured, so Keyway\'s stand-in answers'
         + ' with a scripted reply, whatever you ask. Set OLLAMA_HOST and OLLAMA_API_KEY and restart'

@@ -10,11 +10,15 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 
 /**
  * The opt-in key-holding gateway ({@code ollama.gateway.enabled=true}): Ollama's own API under
  * {@code ollama.gateway.path}, for browser code or any unmodified Ollama client, with the key kept
  * on the server. Put it behind the application's security rules.
+ *
+ * <p>With {@code ollama.gateway.allowed-origins} set it also contributes the CORS configuration
+ * Spring Security uses for the gateway's path ({@link GatewayCorsConfiguration}).
  */
 @AutoConfiguration(after = OllamaAutoConfiguration.class)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
@@ -22,16 +26,21 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnProperty(prefix = "ollama.gateway", name = "enabled", havingValue = "true")
 @ConditionalOnBean(OllamaClient.class)
 @EnableConfigurationProperties(OllamaGatewayProperties.class)
+@Import(GatewayCorsConfiguration.class)
 public class OllamaGatewayAutoConfiguration {
 
   @Bean
   ServletRegistrationBean<OllamaGatewayServlet> ollamaGateway(
       OllamaClient client, OllamaGatewayProperties properties) {
-    String path = properties.getPath().endsWith("/")
-        ? properties.getPath().substring(0, properties.getPath().length() - 1) : properties.getPath();
     ServletRegistrationBean<OllamaGatewayServlet> registration =
-        new ServletRegistrationBean<>(new OllamaGatewayServlet(client, properties), path + "/*");
+        new ServletRegistrationBean<>(new OllamaGatewayServlet(client, properties), prefix(properties) + "/*");
     registration.setName("ollamaGateway");
     return registration;
+  }
+
+  /** The gateway's path without a trailing slash, for example {@code /ollama}. */
+  static String prefix(OllamaGatewayProperties properties) {
+    String path = properties.getPath();
+    return path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
   }
 }

@@ -70,7 +70,12 @@ public class OllamaGatewayProperties {
   /** Largest request body accepted; larger ones get 413 without being read whole. */
   private DataSize maxRequestSize = DataSize.ofMegabytes(1);
 
-  /** Origins allowed to call the gateway from a browser (CORS). Empty sends no CORS headers. */
+  /**
+   * Origins (scheme://host[:port]) whose pages may call the gateway from a browser, with
+   * credentials (CORS). Requests with any other Origin header are refused with 403, except
+   * same-origin ones; empty allows only those and sends no CORS headers. When set, the starter
+   * also contributes the CORS configuration Spring Security uses for the gateway's path.
+   */
   private List<String> allowedOrigins = new ArrayList<>();
 
   public boolean isEnabled() {

@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -48,7 +47,7 @@ final class OllamaGatewayServlet extends HttpServlet {
   private final transient RequestRules rules;
   private final long maxRequestBytes;
   private final boolean fullShow;
-  private final List<String> allowedOrigins;
+  private final transient CrossSiteGuard guard;
 
   OllamaGatewayServlet(OllamaClient client, OllamaGatewayProperties properties) {
     this.client = client;
@@ -56,12 +55,12 @@ final class OllamaGatewayServlet extends HttpServlet {
     this.policy = rules.models();
     this.maxRequestBytes = properties.getMaxRequestSize().toBytes();
     this.fullShow = properties.isFullShow();
-    this.allowedOrigins = List.copyOf(properties.getAllowedOrigins());
+    this.guard = new CrossSiteGuard(properties.getAllowedOrigins());
   }
 
   @Override
   protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
-    if (!cors(request, response)) {
+    if (!guard.admit(request, response)) {
       return;
     }
     String path = request.getPathInfo() == null ? "/" : request.getPathInfo();
@@ -267,32 +266,6 @@ final class OllamaGatewayServlet extends HttpServlet {
         return;
       }
     }
-  }
-
-  private boolean cors(HttpServletRequest request, HttpServletResponse response) throws IOException {
-    String origin = request.getHeader("Origin");
-    boolean preflight = request.getMethod().equals("OPTIONS");
-    if (origin == null || allowedOrigins.isEmpty()) {
-      if (preflight) {
-        text(response, 405, "405 method not allowed");
-        return false;
-      }
-      return true;
-    }
-    if (!allowedOrigins.contains(origin)) {
-      response.setStatus(403);
-      return false;
-    }
-    response.setHeader("Access-Control-Allow-Origin", origin);
-    response.setHeader("Vary", "Origin");
-    if (preflight) {
-      response.setHeader("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS");
-      response.setHeader("Access-Control-Allow-Headers", "Content-Type");
-      response.setHeader("Access-Control-Max-Age", "600");
-      response.setStatus(204);
-      return false;
-    }
-    return true;
   }
 
   private static void tooLarge(HttpServletResponse response) throws IOException {

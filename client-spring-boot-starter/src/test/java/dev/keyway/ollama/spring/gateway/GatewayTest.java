@@ -254,7 +254,7 @@ class GatewayTest extends GatewayFixture {
     String big = "{\"model\":\"llama3.2\",\"prompt\":\"" + "x".repeat(8 * 1024) + "\"}";
     assertThat(post("/api/generate", big).statusCode()).isEqualTo(413);
     HttpResponse<String> chunked = http.send(HttpRequest.newBuilder(uri("/api/generate"))
-        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big.getBytes(StandardCharsets.UTF_8))))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big.getBytes(StandardCharsets.UTF_8))))
         .build(), HttpResponse.BodyHandlers.ofString());
     assertThat(chunked.statusCode()).isEqualTo(413);
     assertThat(OLLAMA.requestCount()).isEqualTo(upstreamBefore);
@@ -307,7 +307,7 @@ class GatewayTest extends GatewayFixture {
 
   @Test
   void unknownPathsAnswerLikeOllama() throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri("/api/pull")).POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri("/api/pull")).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(404);
     assertThat(r.body()).isEqualTo("404 page not found");
   }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keyway.ollama.OllamaAuthenticationException;
 import dev.keyway.ollama.OllamaClient;
 import dev.keyway.ollama.OllamaException;
+import dev.keyway.ollama.OllamaHttpException;
 import dev.keyway.ollama.OllamaModelNotFoundException;
 import dev.keyway.ollama.OllamaStream;
 import dev.keyway.ollama.OllamaStreamException;
@@ -11,6 +12,8 @@ import dev.keyway.ollama.OllamaTransportException;
 import dev.keyway.ollama.model.ChatRequest;
 import dev.keyway.ollama.model.ChatResponse;
 import dev.keyway.ollama.model.Message;
+import dev.keyway.ollama.model.ModelOptions;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -26,7 +29,6 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
@@ -45,8 +47,14 @@ import org.springframework.web.bind.annotation.RestController;
  * the browser aborts the fetch (the page's Stop button), the next write fails; try-with-resources
  * then closes the {@link OllamaStream}, which cancels the upstream call so Ollama stops generating.
  *
- * <p>Error messages say what to fix and never contain the key: exceptions from the client never
- * carry it, and the ones the page sees are written here.
+ * <p>The route is open to anyone who can reach the app, so it bounds what they can make it do: the
+ * body is read up to {@code chat.max-request-size} (64 KiB) before it is parsed (413 beyond), the
+ * model is one of {@code chat.model} / {@code chat.models}, and every answer is capped at {@code
+ * chat.max-num-predict} tokens.
+ *
+ * <p>Error messages say what to fix and never contain the key, the upstream's address or its error
+ * text: the page gets a fixed sentence, the server's log the details (one line, control characters
+ * escaped, so that a model name or an upstream message cannot forge log lines).
  */
 @RestController
 class ChatController {
@@ -55,31 +63,30 @@ class ChatController {
   private static final Set<String> ROLES =
       Set.of(Message.Role.SYSTEM, Message.Role.USER, Message.Role.ASSISTANT);
   private static final int MAX_MESSAGES = 200;
-  private static final int MAX_CHARACTERS = 200_000;
+  static final String SEE_LOG = " The server's log has the details.";
 
   private final OllamaClient ollama;
   private final ObjectMapper json;
   private final boolean demo;
-  private final String defaultModel;
+  private final ChatProperties settings;
+  private final List<String> offered;
 
-  ChatController(
-      OllamaClient ollama,
-      ObjectMapper json,
-      @Value("${" + DemoMode.DEMO + ":false}") boolean demo,
-      @Value("${chat.model:llama3.2}") String defaultModel) {
+  ChatController(OllamaClient ollama, ObjectMapper json,
+      @Value("${" + DemoMode.DEMO + ":false}") boolean demo, ChatProperties settings) {
     this.ollama = ollama;
     this.json = json;
     this.demo = demo;
-    this.defaultModel = defaultModel;
+    this.settings = settings;
+    this.offered = settings.offered();
   }
 
-  /** What the page shows in its banner and footer: never the key. */
+  /** What the page shows in its banner and model picker: never the key, nor where Ollama is. */
   @GetMapping("/api/info")
   Map<String, Object> info() {
     Map<String, Object> info = new LinkedHashMap<>();
     info.put("demo", demo);
-    info.put("model", defaultModel);
-    info.put("baseUrl", ollama.baseUrl());
+    info.put("model", offered.get(0));
+    info.put("models", offered);
     return info;
   }
 
@@ -90,27 +97,45 @@ class ChatController {
   record Turn(@Nullable String role, @Nullable String content) {}
 
   @PostMapping(path = "/api/chat", consumes = MediaType.APPLICATION_JSON_VALUE)
-  void chat(@RequestBody ChatInput input, HttpServletResponse response) throws IOException {
+  void chat(HttpServletRequest request, HttpServletResponse response) throws IOException {
     response.setContentType(NDJSON.toString());
     // Nginx and some other proxies buffer responses unless told not to: tokens would arrive in bursts.
     response.setHeader("X-Accel-Buffering", "no");
     response.setHeader("Cache-Control", "no-store");
     OutputStream out = response.getOutputStream();
 
-    String problem = problem(input);
+    long limit = settings.maxRequestSize().toBytes();
+    byte[] raw = request.getContentLengthLong() > limit ? null
+        : request.getInputStream().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+    if (raw == null || raw.length > limit) {
+      // Not read further: Tomcat drains at most max-swallow-size, then closes the connection.
+      response.setHeader("Connection", "close");
+      response.setStatus(HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE);
+      sendQuietly(out, event("error", "message", "The conversation is too long (at most "
+          + settings.maxRequestSize().toKilobytes() + " KB)."));
+      return;
+    }
+    ChatInput input;
+    try {
+      input = json.readValue(raw, ChatInput.class);
+    } catch (IOException notOurJson) {
+      input = null;
+    }
+    String problem = input == null ? "The body is not a chat request: {\"messages\":[{\"role\":…,\"content\":…}]}."
+        : problem(input);
     if (problem != null) {
       response.setStatus(HttpServletResponse.SC_BAD_REQUEST);
       sendQuietly(out, event("error", "message", problem));
       return;
     }
-    // A real application decides which models its users may run (the gateway has allowed-models).
-    String model = input.model() == null || input.model().isBlank() ? defaultModel : input.model().strip();
-    ChatRequest.Builder request = ChatRequest.builder().model(model);
+    String model = model(input);
+    ChatRequest.Builder chat = ChatRequest.builder().model(model)
+        .options(ModelOptions.builder().numPredict(settings.maxNumPredict()).build());
     for (Turn turn : input.messages()) {
-      request.addMessage(Message.builder().role(turn.role()).content(turn.content()).build());
+      chat.addMessage(Message.builder().role(turn.role()).content(turn.content()).build());
     }
 
-    try (OllamaStream<ChatResponse> stream = ollama.chatStream(request.build())) {
+    try (OllamaStream<ChatResponse> stream = ollama.chatStream(chat.build())) {
       for (ChatResponse chunk : stream) {
         String thinking = chunk.message().thinking();
         if (thinking != null && !thinking.isEmpty()) {
@@ -126,12 +151,16 @@ class ChatController {
       // stopped upstream. Nothing more can be written to this browser.
       LOG.debug("Browser stopped reading the answer; upstream call cancelled");
     } catch (OllamaException e) {
-      LOG.warn("Chat with model '{}' failed: {}", model, e.getMessage());
+      LOG.warn("Chat with model '{}' failed: {}", LogText.clean(model), LogText.clean(String.valueOf(e.getMessage())));
       if (!response.isCommitted()) {
         response.setStatus(HttpServletResponse.SC_BAD_GATEWAY);
       }
       sendQuietly(out, event("error", "message", explain(e)));
     }
+  }
+
+  private String model(ChatInput input) {
+    return input.model() == null || input.model().isBlank() ? offered.get(0) : input.model().strip();
   }
 
   private @Nullable String problem(ChatInput input) {
@@ -142,7 +171,6 @@ class ChatController {
     if (messages.size() > MAX_MESSAGES) {
       return "Too many messages (at most " + MAX_MESSAGES + ").";
     }
-    long characters = 0;
     for (Turn turn : messages) {
       if (turn == null || turn.role() == null || !ROLES.contains(turn.role())) {
         return "Each message needs a role: system, user or assistant.";
@@ -150,35 +178,35 @@ class ChatController {
       if (turn.content() == null) {
         return "Each message needs a content.";
       }
-      characters += turn.content().length();
     }
-    if (characters > MAX_CHARACTERS) {
-      return "The conversation is too long (at most " + MAX_CHARACTERS + " characters).";
-    }
-    if (input.model() != null && input.model().length() > 200) {
-      return "The model name is too long.";
+    String model = model(input);
+    if (!offered.contains(model)) {
+      LOG.debug("Refused a chat with model '{}': not in chat.model / chat.models", LogText.clean(model));
+      return "This model is not offered here; choose one of: " + String.join(", ", offered) + ".";
     }
     return null;
   }
 
-  /** What the page shows: what happened and what to fix, never the key. */
-  private String explain(OllamaException e) {
+  /** What the page shows: what happened and what to fix, never the key, the upstream's address or its words. */
+  static String explain(OllamaException e) {
     if (e instanceof OllamaAuthenticationException) {
       return "The server's Ollama credential was rejected — check ollama.api-key (OLLAMA_API_KEY)"
           + " and ollama.api-key-header (OLLAMA_API_KEY_HEADER).";
     }
     if (e instanceof OllamaModelNotFoundException missing) {
+      // The name is one of the configured models (anything else was refused before the call).
       return "Model '" + missing.model() + "' is not available — ollama pull " + missing.model();
     }
     if (e instanceof OllamaTransportException) {
-      return "Ollama is unreachable at " + ollama.baseUrl()
-          + " — is it running? (set OLLAMA_HOST or ollama.base-url)";
+      return "Ollama is unreachable — is it running? (set OLLAMA_HOST or ollama.base-url)" + SEE_LOG;
     }
-    if (e instanceof OllamaStreamException broken) {
-      return "The answer broke off: "
-          + (broken.serverMessage() == null ? e.getMessage() : broken.serverMessage());
+    if (e instanceof OllamaStreamException) {
+      return "The answer broke off." + SEE_LOG;
     }
-    return "Ollama failed: " + e.getMessage();
+    if (e instanceof OllamaHttpException http) {
+      return "Ollama answered HTTP " + http.status() + "." + SEE_LOG;
+    }
+    return "Ollama failed." + SEE_LOG;
   }
 
   private static Map<String, Object> done(ChatResponse whole) {

@@ -1,24 +1,49 @@
 package dev.keyway.samples.chatweb;
 
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.security.SecurityProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.core.userdetails.User;
-import org.springframework.security.core.userdetails.UserDetailsService;
 import org.springframework.security.crypto.factory.PasswordEncoderFactories;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.csrf.CookieCsrfTokenRepository;
+import org.springframework.security.web.firewall.RequestRejectedException;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
+import org.springframework.security.web.firewall.StrictHttpFirewall;
+import org.springframework.security.web.savedrequest.NullRequestCache;
 
 /**
  * The key-holding gateway ({@code ollama.gateway.enabled=true}, under {@code ollama.gateway.path})
  * is an open door to a GPU, so it requires a signed-in user: HTTP Basic against one in-memory user
  * whose password is generated at every start and logged (there is no secret in the code).
+ *
+ * <p>The gateway is an API authenticated on every request, so nothing here keeps state per client:
+ * no HTTP session, no saved request, no session-held CSRF token. (With Spring Security's defaults,
+ * every anonymous request under the gateway created a session holding a copy of the request, kept
+ * 30 minutes: a few tens of thousands of requests ran the heap out.)
+ *
+ * <p>CSRF: the gateway takes no CSRF token (unmodified Ollama clients could not send one), and is
+ * still safe from cross-site requests that borrow a browser's cached Basic credentials: the gateway
+ * itself refuses any {@code Origin} that is neither its own nor listed in {@code
+ * ollama.gateway.allowed-origins}, and any POST body that is not {@code application/json}, which
+ * no cross-site form can send (docs/security.md). CORS for listed origins comes from the starter,
+ * which Spring Security picks up by itself.
  *
  * <p>The page, its static files and its own routes ({@code /api/chat}, {@code /api/info}) stay open
  * so that the demo runs without a login. A real application protects them the same way: {@code
@@ -40,11 +65,57 @@ class SecurityConfig {
             // Open for the demo only; see the class comment.
             .anyRequest().permitAll())
         .httpBasic(Customizer.withDefaults())
-        // The open JSON routes and the gateway take no cookie-based authority in this sample, so
-        // there is nothing for a cross-site request to borrow; a real application with a session
-        // login keeps CSRF protection on its own routes.
-        .csrf(csrf -> csrf.ignoringRequestMatchers("/api/**", gateway))
+        // Authenticated per request: no session is created or used, no request is saved for later.
+        .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+        .requestCache(cache -> cache.requestCache(new NullRequestCache()))
+        // The gateway checks Origin and Content-Type itself (see the class comment); the open JSON
+        // routes carry no authority to borrow. Elsewhere CSRF stays on, with its token in a
+        // cookie rather than a session, so that anonymous POSTs create no server state either.
+        .csrf(csrf -> csrf.ignoringRequestMatchers("/api/**", gateway)
+            .csrfTokenRepository(new CookieCsrfTokenRepository()))
         .build();
+  }
+
+  /**
+   * Requests the firewall refuses ({@code //ollama/…}, {@code /./ollama/…}, {@code /ollama;x=1/…})
+   * get a 400 and one DEBUG line, not a 500 and a stack trace at ERROR (a lever to flood the log).
+   * Spring Security uses this bean for its own firewall.
+   */
+  @Bean
+  RequestRejectedHandler requestRejectedHandler() {
+    return (request, response, rejected) -> badRequest(request, response, rejected);
+  }
+
+  /**
+   * The same firewall, ahead of Spring Security: for a path mapped to the gateway's servlet, Spring
+   * Security's path parsing fails on such a URI (with an IllegalArgumentException that Tomcat logs
+   * at ERROR) before its own firewall runs.
+   */
+  @Bean
+  FilterRegistrationBean<Filter> firewallAheadOfSecurity(RequestRejectedHandler handler) {
+    StrictHttpFirewall firewall = new StrictHttpFirewall();
+    Filter filter = (request, response, chain) -> {
+      try {
+        firewall.getFirewalledRequest((HttpServletRequest) request);
+      } catch (RequestRejectedException rejected) {
+        handler.handle((HttpServletRequest) request, (HttpServletResponse) response, rejected);
+        return;
+      }
+      chain.doFilter(request, response);
+    };
+    FilterRegistrationBean<Filter> registration = new FilterRegistrationBean<>(filter);
+    registration.setName("firewallAheadOfSecurity");
+    registration.setOrder(SecurityProperties.DEFAULT_FILTER_ORDER - 1);
+    registration.setDispatcherTypes(DispatcherType.REQUEST);
+    return registration;
+  }
+
+  private static void badRequest(HttpServletRequest request, HttpServletResponse response,
+      RequestRejectedException rejected) throws IOException {
+    LOG.debug("Refused {} (firewall): {}", request.getMethod(), LogText.clean(String.valueOf(rejected.getMessage())));
+    response.setStatus(HttpServletResponse.SC_BAD_REQUEST);
+    response.setContentType("text/plain;charset=UTF-8");
+    response.getOutputStream().write("400 bad request\n".getBytes(StandardCharsets.UTF_8));
   }
 
   /** The gateway's one user; the password is random per start and only ever logged. */

@@ -52,7 +52,8 @@ import org.springframework.test.context.DynamicPropertySource;
  * <p>The stand-in behind the app requires the key and waits {@link #DELAY} before each token, so
  * that what the browser shows can be compared with what has been generated.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "keyway.demo=false")
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = {"keyway.demo=false", "chat.models=qwen9:huge"})
 class ChatPageBrowserTest {
   static final File CHROMIUM = new File("/usr/bin/chromium");
   static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");

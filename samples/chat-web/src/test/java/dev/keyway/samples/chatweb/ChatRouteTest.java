@@ -24,13 +24,23 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.boot.web.embedded.tomcat.TomcatWebServer;
+import org.springframework.boot.web.servlet.context.ServletWebServerApplicationContext;
+import dev.keyway.ollama.testkit.Fault;
+import java.net.InetAddress;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /** The application's own chat route over real HTTP, against a stand-in that requires the key. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "keyway.demo=false")
+@ExtendWith(OutputCaptureExtension.class)
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = {"keyway.demo=false", "chat.models=slow,qwen9:huge", "chat.max-num-predict=321"})
 class ChatRouteTest {
   static final String KEY = Http.newKey("kw-secret-route-");
   static final Duration SLOW = Duration.ofMillis(100);
@@ -179,12 +189,13 @@ class ChatRouteTest {
   }
 
   @Test
-  void infoNamesModelAndServerButNeverTheKey() {
+  void infoNamesTheModelsButNeitherTheKeyNorWhereOllamaIs() {
     HttpResponse<String> response = Http.get(url("/api/info"));
 
     assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(Http.parse(response.body())).containsExactly(
-        Map.entry("demo", false), Map.entry("model", "llama3.2"), Map.entry("baseUrl", OLLAMA.baseUrl() + "/"));
+    assertThat(Http.parse(response.body())).containsExactly(Map.entry("demo", false),
+        Map.entry("model", "llama3.2"), Map.entry("models", List.of("llama3.2", "slow", "qwen9:huge")));
+    assertThat(response.body()).doesNotContain(String.valueOf(OLLAMA.port()));
     assertNoKey(response, KEY);
   }
 
@@ -195,5 +206,93 @@ class ChatRouteTest {
       assertThat(response.statusCode()).as(path).isEqualTo(200);
       assertNoKey(response, KEY);
     }
+  }
+
+  // --- finding 8 of issue 10: the open route bounds what an anonymous caller can make it do ------
+
+  @Autowired ServletWebServerApplicationContext context;
+
+  @Test
+  void listensOnLoopbackByDefault() {
+    Object address = ((TomcatWebServer) context.getWebServer()).getTomcat().getConnector().getProperty("address");
+    assertThat(address).isInstanceOf(InetAddress.class);
+    assertThat(((InetAddress) address).isLoopbackAddress()).as("bound to %s", address).isTrue();
+  }
+
+  @Test
+  void aBodyOverTheLimitIs413AndNeverParsed() throws Exception {
+    int before = OLLAMA.requestCount();
+    String big = chatBody(null, "x".repeat(64 * 1024));
+    HttpResponse<String> declared = Http.postJson(url("/api/chat"), big);
+    HttpResponse<String> chunked = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url("/api/chat")))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofInputStream(
+            () -> new java.io.ByteArrayInputStream(big.getBytes(StandardCharsets.UTF_8)))).build(),
+        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> justUnder = Http.postJson(url("/api/chat"), chatBody(null, "x".repeat(60 * 1024)));
+
+    assertThat(declared.statusCode()).isEqualTo(413);
+    assertThat(chunked.statusCode()).isEqualTo(413);
+    assertThat(events(declared)).containsExactly(Map.of("type", "error", "message",
+        "The conversation is too long (at most 64 KB)."));
+    assertThat(justUnder.statusCode()).isEqualTo(200);
+    assertThat(OLLAMA.requestCount()).isEqualTo(before + 1);
+  }
+
+  @Test
+  void onlyConfiguredModelsAreAskedFor() {
+    int before = OLLAMA.requestCount();
+    for (String model : List.of("other", "llama3.2:8b", "LLAMA3.2", "slow ")) {
+      HttpResponse<String> response = Http.postJson(url("/api/chat"), chatBody(model, "hi"));
+      if (model.equals("slow ")) {
+        continue; // surrounding spaces are trimmed: that is "slow", which is offered
+      }
+      assertThat(response.statusCode()).as(model).isEqualTo(400);
+      assertThat(events(response)).as(model).containsExactly(Map.of("type", "error", "message",
+          "This model is not offered here; choose one of: llama3.2, slow, qwen9:huge."));
+    }
+    assertThat(OLLAMA.requestCount()).isEqualTo(before + 1);
+  }
+
+  @Test
+  void everyAnswerIsCappedAtMaxNumPredict() {
+    Http.postJson(url("/api/chat"), chatBody(null, "hi"));
+    assertThat(lastUpstream().bodyJson().get("options").get("num_predict").asInt()).isEqualTo(321);
+  }
+
+  @Test
+  void upstreamErrorTextStaysInTheServersLog(CapturedOutput output) {
+    OLLAMA.enqueue(Fault.status(500, "{\"error\":\"runner at http://10.1.2.3:11434 crashed\\nINFO forged\"}"));
+    HttpResponse<String> response = Http.postJson(url("/api/chat"), chatBody(null, "hi"));
+
+    assertThat(response.statusCode()).isEqualTo(502);
+    assertThat(events(response)).containsExactly(Map.of("type", "error", "message",
+        "Ollama answered HTTP 500. The server's log has the details."));
+    assertThat(response.body()).doesNotContain("10.1.2.3").doesNotContain("crashed");
+    assertThat(output.getAll()).contains("10.1.2.3");
+    assertThat(output.getAll().lines()).noneMatch(line -> line.startsWith("INFO forged"));
+  }
+
+  @Test
+  void aModelNameCannotForgeALogLine(CapturedOutput output) {
+    String forged = "2026-01-01T00:00:00.000Z ERROR 1 --- [main] forged.Logger : the key is kw-forged";
+    for (String model : List.of("x\n" + forged, "x\r\n" + forged, "x\r" + forged, "x\u2028" + forged)) {
+      HttpResponse<String> response = Http.postJson(url("/api/chat"), chatBody(model, "hi"));
+      assertThat(response.statusCode()).isEqualTo(400);
+    }
+    assertThat(output.getAll()).as("the refusals were logged").contains("Refused a chat with model 'x\\n2026-01-01");
+    assertThat(output.getAll().lines()).noneMatch(line -> line.startsWith(forged.substring(0, 20)));
+    assertThat(output.getAll()).doesNotContain("\u2028");
+  }
+
+  @Test
+  void aBodyThatIsNotAChatRequestIs400() {
+    for (String body : List.of("not json", "[]", "null", "{\"messages\":\"hi\"}")) {
+      HttpResponse<String> response = Http.postJson(url("/api/chat"), body);
+      assertThat(response.statusCode()).as(body).isEqualTo(400);
+    }
+    HttpResponse<String> form = Http.send(HttpRequest.newBuilder(URI.create(url("/api/chat")))
+        .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString(chatBody(null, "hi"))).build());
+    assertThat(form.statusCode()).isEqualTo(415);
   }
 }

@@ -43,7 +43,10 @@ import org.springframework.web.context.support.StandardServletEnvironment;
 class DemoModeTest {
 
   /** Starts the sample on a free port with exactly these environment variables. */
-  static ConfigurableApplicationContext start(Map<String, Object> variables) {
+  static ConfigurableApplicationContext start(Map<String, Object> given) {
+    // PORT=0: a free port (builder properties rank below application.properties' PORT default).
+    Map<String, Object> variables = new LinkedHashMap<>(given);
+    variables.putIfAbsent("PORT", "0");
     StandardServletEnvironment environment = new StandardServletEnvironment() {
       @Override
       protected void customizePropertySources(MutablePropertySources sources) {
@@ -72,7 +75,8 @@ class DemoModeTest {
       HttpResponse<String> info = Http.get(url(app, "/api/info"));
       Map<String, Object> parsed = Http.parse(info.body());
       assertThat(parsed).containsEntry("demo", true).containsEntry("model", "llama3.2");
-      standInUrl = (String) parsed.get("baseUrl");
+      assertThat(parsed).doesNotContainKey("baseUrl");
+      standInUrl = app.getBean(dev.keyway.ollama.OllamaClient.class).baseUrl();
       assertThat(standInUrl).startsWith("http://127.0.0.1:");
       HttpResponse<String> chat = Http.postJson(url(app, "/api/chat"), Http.chatBody(null, "Why is the sky blue?"));
       assertThat(Http.joined(Http.events(chat), "content")).contains("Keyway's stand-in");
@@ -83,7 +87,7 @@ class DemoModeTest {
       String log = output.getOut().substring(from);
       assertThat(log).contains("Demo mode: no Ollama is configured")
           .contains("Keyway's stand-in answers at " + standInUrl.replaceAll("/$", ""))
-          .contains("Keyway chat is up: open http://localhost:" + app.getEnvironment().getProperty("local.server.port") + "/")
+          .contains("Keyway chat is up: open http://127.0.0.1:" + app.getEnvironment().getProperty("local.server.port") + "/")
           .contains("demo mode: scripted answers")
           .doesNotContain(key);
     }
@@ -103,8 +107,10 @@ class DemoModeTest {
       variables.put("OLLAMA_API_KEY_HEADER", "X-API-Key");
       try (ConfigurableApplicationContext app = start(variables)) {
         HttpResponse<String> info = Http.get(url(app, "/api/info"));
-        assertThat(Http.parse(info.body())).containsEntry("demo", false)
-            .containsEntry("baseUrl", ollama.baseUrl() + "/");
+        assertThat(Http.parse(info.body())).containsEntry("demo", false);
+        // The upstream's address is the operator's business, not the page's.
+        assertThat(info.body()).doesNotContain(String.valueOf(ollama.port()));
+        assertThat(app.getBean(dev.keyway.ollama.OllamaClient.class).baseUrl()).isEqualTo(ollama.baseUrl() + "/");
         HttpResponse<String> chat = Http.postJson(url(app, "/api/chat"), Http.chatBody(null, "hi"));
         assertThat(chat.statusCode()).isEqualTo(200);
         assertThat(chat.body()).contains("\"type\":\"done\"");

@@ -12,12 +12,16 @@ import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-/** Nothing listens where Ollama should be: the page is told where the app looked. */
+/** Nothing listens where Ollama should be: the page is told to check the setting, the log says where the app looked. */
+@ExtendWith(OutputCaptureExtension.class)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {"keyway.demo=false", "ollama.retry.max-retries=0"})
 class ServerDownTest {
@@ -41,14 +45,17 @@ class ServerDownTest {
   @LocalServerPort int port;
 
   @Test
-  void theRouteSaysOllamaIsUnreachableAndWhere() {
+  void theRouteSaysOllamaIsUnreachableButNotWhereTheLogDoes(CapturedOutput output) {
     HttpResponse<String> response =
         Http.postJson("http://127.0.0.1:" + port + "/api/chat", chatBody(null, "hi"));
 
     assertThat(response.statusCode()).isEqualTo(502);
     assertThat(events(response)).containsExactly(Map.of("type", "error", "message",
-        "Ollama is unreachable at http://127.0.0.1:" + CLOSED_PORT
-            + "/ — is it running? (set OLLAMA_HOST or ollama.base-url)"));
+        "Ollama is unreachable — is it running? (set OLLAMA_HOST or ollama.base-url)"
+            + " The server's log has the details."));
+    assertThat(response.body()).doesNotContain(String.valueOf(CLOSED_PORT));
     assertNoKey(response, KEY);
+    // The operator learns where: the server's log names the address.
+    assertThat(output.getAll()).contains("Chat with model 'llama3.2' failed").contains(":" + CLOSED_PORT);
   }
 }

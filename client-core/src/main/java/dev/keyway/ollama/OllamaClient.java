@@ -64,6 +64,9 @@ public interface OllamaClient extends AutoCloseable {
   /** Default base URL, Ollama's own: {@value}. */
   String DEFAULT_BASE_URL = "http://127.0.0.1:11434";
 
+  /** Default of {@link Builder#maxAnswerSize(long)}: {@value} bytes (32 MiB). */
+  long DEFAULT_MAX_ANSWER_SIZE = 32L * 1024 * 1024;
+
   /** Starts a builder with the defaults: local Ollama, no credential, 3 attempts. */
   static Builder builder() {
     return new Builder();
@@ -310,6 +313,7 @@ public interface OllamaClient extends AutoCloseable {
     private @Nullable OkHttpClient okHttpClient;
     private @Nullable Executor executor;
     private @Nullable OllamaCallListener listener;
+    private long maxAnswerSize = DEFAULT_MAX_ANSWER_SIZE;
 
     Builder() {}
 
@@ -480,6 +484,23 @@ public interface OllamaClient extends AutoCloseable {
     }
 
     /**
+     * The most of one answer the client holds in memory, so that a hostile or broken upstream
+     * cannot exhaust it: the body of a non-streamed answer, in bytes, and what a stream's
+     * {@link OllamaStream#result()} joins (text and thinking, counted one per character, plus tool
+     * calls and log probabilities). Past it, a non-streamed call throws
+     * {@link OllamaProtocolException} and {@code result()} throws {@link OllamaStreamException} and
+     * closes the stream; iterating a stream's chunks is not limited, since each chunk is the
+     * caller's to keep or drop. Default {@value OllamaClient#DEFAULT_MAX_ANSWER_SIZE} bytes (32 MiB).
+     */
+    public Builder maxAnswerSize(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("maxAnswerSize must be positive, was " + bytes);
+      }
+      this.maxAnswerSize = bytes;
+      return this;
+    }
+
+    /**
      * Applies {@code OLLAMA_HOST}, {@code OLLAMA_API_KEY} and {@code OLLAMA_API_KEY_HEADER} from
      * the environment, as documented on {@link OllamaClient#fromEnv()}. Variables that are unset
      * leave the builder as it is.
@@ -512,7 +533,8 @@ public interface OllamaClient extends AutoCloseable {
               trustManager,
               okHttpClient,
               executor,
-              listener);
+              listener,
+              maxAnswerSize);
       return DefaultOllamaClient.create(config);
     }
   }

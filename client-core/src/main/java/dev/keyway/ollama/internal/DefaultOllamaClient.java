@@ -77,6 +77,7 @@ public final class DefaultOllamaClient implements OllamaClient {
   private final Executor executor;
   private final @Nullable ExecutorService ownedExecutor;
   private final @Nullable OllamaCallListener listener;
+  private final long maxAnswerSize;
   private final Set<AsyncStream<?>> running = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final ObjectWriter chatWriter = Json.MAPPER.writerFor(ChatRequest.class);
@@ -89,11 +90,13 @@ public final class DefaultOllamaClient implements OllamaClient {
   private DefaultOllamaClient(ClientConfig config) {
     this.baseUrl = config.baseUrl();
     this.listener = config.listener();
+    this.maxAnswerSize = config.maxAnswerSize();
     this.redactor = new Redactor(config.credentialValue());
     this.errors = new HttpErrors(config.credentialHeader(), redactor);
     this.ownsPool = config.okHttpClient() == null;
     this.http = buildHttp(config);
-    this.transport = new Transport(baseUrl, http, RetryPolicy.create(config), errors, redactor, closed);
+    this.transport = new Transport(baseUrl, http, RetryPolicy.create(config), errors, redactor, closed,
+        config.maxAnswerSize());
     this.credentialHeader = config.credentialHeader();
     this.credentialValue = config.credentialValue();
     if (config.executor() != null) {
@@ -372,7 +375,7 @@ public final class DefaultOllamaClient implements OllamaClient {
     CallTracker tracker = track(path, model, true);
     Request http = post(path, body, true);
     return new NdjsonStream<>(execute(http, options, cancellation, tracker),
-        ChunkDecoder.databind(Progress.class), new Accumulator.Transfer(), errors, redactor, tracker);
+        ChunkDecoder.databind(Progress.class), new Accumulator.Transfer(maxAnswerSize), errors, redactor, tracker);
   }
 
   <T> StreamHandle<T> async(Function<Cancellation, OllamaStream<T>> open, StreamHandler<T> handler) {
@@ -424,7 +427,7 @@ public final class DefaultOllamaClient implements OllamaClient {
     CallTracker tracker = track("api/chat", request.model(), true);
     Request http = post("api/chat", write(chatWriter, request, true), true);
     return new NdjsonStream<>(execute(http, options, cancellation, tracker), new ChatChunkDecoder(),
-        new Accumulator.Chat(), errors, redactor, tracker);
+        new Accumulator.Chat(maxAnswerSize), errors, redactor, tracker);
   }
 
   private OllamaStream<GenerateResponse> openGenerateStream(
@@ -433,7 +436,7 @@ public final class DefaultOllamaClient implements OllamaClient {
     CallTracker tracker = track("api/generate", request.model(), true);
     Request http = post("api/generate", write(generateWriter, request, true), true);
     return new NdjsonStream<>(execute(http, options, cancellation, tracker), new GenerateChunkDecoder(),
-        new Accumulator.Generate(), errors, redactor, tracker);
+        new Accumulator.Generate(maxAnswerSize), errors, redactor, tracker);
   }
 
   private <T> StreamHandle<T> startAsync(

@@ -223,6 +223,22 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
   public T result() {
     while (hasNext()) {
       next();
+      if (accumulator.overflowed()) {
+        break; // an endless stream ends here, not when memory does
+      }
+    }
+    if (accumulator.overflowed()) {
+      OllamaStreamException e = new OllamaStreamException("The answer streamed from "
+          + HttpErrors.describe(response.request()) + " grew past maxAnswerSize ("
+          + accumulator.maxSize() + ") after " + chunks + " chunk(s), so it was not joined: read"
+          + " its chunks instead of result(), or raise OllamaClient.Builder.maxAnswerSize.",
+          null, chunks, null);
+      if (!finished && failure == null) {
+        failure = e;
+        tracker.failure(e);
+        release();
+      }
+      throw e;
     }
     if (!finished && closedByCaller) {
       throw new OllamaCancelledException("Stream from " + HttpErrors.describe(response.request())

@@ -19,6 +19,7 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import okio.BufferedSource;
 
 /**
  * The client's engine room: builds requests for the base URL, executes them with the retry
@@ -41,9 +42,11 @@ final class Transport {
   private final HttpErrors errors;
   private final Redactor redactor;
   private final AtomicBoolean closed;
+  private final long maxAnswerSize;
 
   Transport(HttpUrl baseUrl, OkHttpClient http, Retry retry, HttpErrors errors, Redactor redactor,
-      AtomicBoolean closed) {
+      AtomicBoolean closed, long maxAnswerSize) {
+    this.maxAnswerSize = maxAnswerSize;
     this.baseUrl = baseUrl;
     this.http = http;
     this.retry = retry;
@@ -56,7 +59,14 @@ final class Transport {
     try (Response response = execute(request, options, new Cancellation(), tracker).response()) {
       byte[] bytes;
       try {
-        bytes = response.body().bytes();
+        // Never more than maxAnswerSize in memory, whatever Content-Length says or omits.
+        BufferedSource source = response.body().source();
+        if (response.body().contentLength() > maxAnswerSize || source.request(maxAnswerSize + 1)) {
+          throw new OllamaProtocolException("The answer from " + HttpErrors.describe(request)
+              + " is larger than maxAnswerSize (" + maxAnswerSize + " bytes); raise"
+              + " OllamaClient.Builder.maxAnswerSize if the server is right to send that much.", null);
+        }
+        bytes = source.readByteArray();
       } catch (IOException e) {
         throw errors.fromIo(e, request, "while reading the answer", false);
       }

@@ -65,7 +65,7 @@ class CancellationTypeTest {
   }
 
   @Test
-  void resultOfAStreamItsCallerClosedIsACancellation() throws Exception {
+  void closingAStreamWhileAnotherThreadWaitsForItsResultIsACancellation() throws Exception {
     try (RawHttpServer server = new RawHttpServer();
         OllamaClient client = OllamaClient.builder().baseUrl(server.baseUrl()).maxRetries(0).build()) {
       CompletableFuture<Socket> started = CompletableFuture.supplyAsync(() -> {
@@ -78,10 +78,39 @@ class CancellationTypeTest {
       OllamaStream<ChatResponse> stream = client.chatStream(CHAT);
       Socket s = started.get(10, TimeUnit.SECONDS);
       RawHttpServer.chunk(s, StreamingWireTest.token("Hi"));
-      assertThat(stream.iterator().next().message().content()).isEqualTo("Hi");
+      CompletableFuture<Thread> waiter = new CompletableFuture<>();
+      CompletableFuture<Throwable> outcome = CompletableFuture.supplyAsync(() -> {
+        waiter.complete(Thread.currentThread());
+        try {
+          stream.result(); // reads "Hi", then waits for a done chunk that never comes
+          return null;
+        } catch (Throwable t) {
+          return t;
+        }
+      });
+      Thread reader = waiter.get(10, TimeUnit.SECONDS);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!insideResult(reader)) { // a condition with a deadline, not a sleep
+        assertThat(System.nanoTime()).as("reader inside result()").isLessThan(deadline);
+        Thread.onSpinWait();
+      }
       stream.close();
-      assertThatThrownBy(stream::result).isExactlyInstanceOf(OllamaCancelledException.class);
+      assertThat(outcome.get(10, TimeUnit.SECONDS)).isExactlyInstanceOf(OllamaCancelledException.class);
     }
+  }
+
+  /** Whether {@code t} is reading the body from within {@code result()}. */
+  static boolean insideResult(Thread t) {
+    boolean reading = false;
+    for (StackTraceElement frame : t.getStackTrace()) {
+      if (frame.getClassName().endsWith("NdjsonStream") && frame.getMethodName().equals("readChunk")) {
+        reading = true;
+      }
+      if (reading && frame.getClassName().endsWith("NdjsonStream") && frame.getMethodName().equals("result")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Test

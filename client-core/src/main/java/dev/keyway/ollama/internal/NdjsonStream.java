@@ -221,6 +221,9 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
 
   @Override
   public T result() {
+    // A close from another thread while this waits is a cancellation; result() asked of a stream
+    // its caller had already closed is not (there is simply no answer to give).
+    boolean closedBefore = closedByCaller;
     while (hasNext()) {
       next();
       if (accumulator.overflowed()) {
@@ -240,7 +243,7 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
       }
       throw e;
     }
-    if (!finished && closedByCaller) {
+    if (!finished && closedByCaller && !closedBefore) {
       throw new OllamaCancelledException("Stream from " + HttpErrors.describe(response.request())
           + " was closed by its caller after " + chunks + " chunk(s); there is no complete answer.",
           null);

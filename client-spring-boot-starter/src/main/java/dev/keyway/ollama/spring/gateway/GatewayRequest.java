@@ -129,6 +129,10 @@ record GatewayRequest(int status, @Nullable String error, byte @Nullable [] body
       return refuse(400, "invalid JSON: " + e.getOriginalMessage());
     } catch (java.io.IOException e) {
       return refuse(400, "unreadable request body");
+    } catch (NumberFormatException e) {
+      // Jackson refuses some numbers only when it converts them (1e40077777777777777777777777
+      // as a BigDecimal): a number no Go float64 or int64 can hold either. Found by the fuzzer.
+      return refuse(400, "invalid JSON: a number out of any range Ollama reads");
     }
     ObjectNode out = STRICT.createObjectNode();
     for (Map.Entry<String, JsonNode> field : body.properties()) {

@@ -18,7 +18,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -42,20 +42,14 @@ import org.springframework.test.context.DynamicPropertySource;
 })
 class GatewayAttackTest extends GatewayFixture {
   static final String KEY = "kw-secret-gateway-attack";
-  static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey(KEY)
+  @AutoClose static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey(KEY)
       .model(ScriptedModel.named("llama3.2").answer("Blue."))
       .model(ScriptedModel.named("other").answer("not for browsers"))
       .build();
 
-
   @DynamicPropertySource
   static void upstream(DynamicPropertyRegistry registry) {
     upstream(registry, OLLAMA::baseUrl, KEY);
-  }
-
-  @AfterAll
-  static void stop() {
-    OLLAMA.close();
   }
 
   int upstreamBefore;
@@ -64,7 +58,6 @@ class GatewayAttackTest extends GatewayFixture {
   void mark() {
     upstreamBefore = OLLAMA.requestCount();
   }
-
 
   void assertNothingWentUpstream() {
     assertThat(OLLAMA.requestCount()).as("requests that reached Ollama").isEqualTo(upstreamBefore);

@@ -9,7 +9,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.net.http.HttpResponse;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -26,17 +26,12 @@ import org.springframework.test.context.DynamicPropertySource;
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "ollama.gateway.enabled=true")
 class GatewayClientDecoratorTest extends GatewayFixture {
   static final String KEY = "kw-secret-decorated-client";
-  static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey(KEY)
+  @AutoClose static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey(KEY)
       .model(ScriptedModel.named("llama3.2").answer("Decorated and relayed.")).build();
 
   @DynamicPropertySource
   static void upstream(DynamicPropertyRegistry registry) {
     upstream(registry, OLLAMA::baseUrl, KEY);
-  }
-
-  @AfterAll
-  static void stop() {
-    OLLAMA.close();
   }
 
   @Configuration(proxyBeanMethods = false)

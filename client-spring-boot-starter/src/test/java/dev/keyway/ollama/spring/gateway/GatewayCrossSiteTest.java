@@ -4,16 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keyway.ollama.testkit.OllamaStandIn;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.SpringBootConfiguration;
-import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.core.env.Environment;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -21,36 +16,23 @@ import org.springframework.test.context.DynamicPropertySource;
  * With no {@code allowed-origins} (the default), what a page on another site can make a browser
  * send is refused before anything goes upstream; same-origin pages and non-browser clients pass.
  */
-@SpringBootTest(classes = GatewayCrossSiteTest.App.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-    properties = {"ollama.gateway.enabled=true", "ollama.api-key-header=X-API-Key", "ollama.retry.max-retries=0"})
-class GatewayCrossSiteTest {
+@SpringBootTest(classes = GatewayFixture.App.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = {"ollama.gateway.enabled=true"})
+class GatewayCrossSiteTest extends GatewayFixture {
   static final String KEY = "kw-secret-gateway-cross-site-1618";
-  static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey(KEY).build();
+  @AutoClose static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey(KEY).build();
   static final String GENERATE = "{\"model\":\"llama3.2\",\"prompt\":\"p\",\"stream\":false}";
-
-  @SpringBootConfiguration
-  @EnableAutoConfiguration
-  static class App {}
 
   @DynamicPropertySource
   static void upstream(DynamicPropertyRegistry registry) {
-    registry.add("ollama.base-url", OLLAMA::baseUrl);
-    registry.add("ollama.api-key", () -> KEY);
+    upstream(registry, OLLAMA::baseUrl, KEY);
   }
-
-  @AfterAll
-  static void stop() {
-    OLLAMA.close();
-  }
-
-  @Autowired Environment environment;
-  final HttpClient http = HttpClient.newHttpClient();
 
   String self() {
-    return "http://127.0.0.1:" + environment.getProperty("local.server.port");
+    return "http://127.0.0.1:" + port();
   }
 
-  HttpResponse<String> post(String contentType, String... headers) throws Exception {
+  HttpResponse<String> generate(String contentType, String... headers) throws Exception {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(self() + "/ollama/api/generate"))
         .POST(HttpRequest.BodyPublishers.ofString(GENERATE)).header("Content-Type", contentType);
     if (headers.length > 0) {
@@ -62,7 +44,7 @@ class GatewayCrossSiteTest {
   @Test
   void aForeignOriginIsRefusedAndNothingGoesUpstream() throws Exception {
     int before = OLLAMA.requestCount();
-    HttpResponse<String> json = post("application/json", "Origin", "https://evil.example");
+    HttpResponse<String> json = generate("application/json", "Origin", "https://evil.example");
     HttpResponse<String> get = http.send(HttpRequest.newBuilder(URI.create(self() + "/ollama/api/tags"))
         .header("Origin", "https://evil.example").build(), HttpResponse.BodyHandlers.ofString());
     assertThat(json.statusCode()).isEqualTo(403);
@@ -75,8 +57,8 @@ class GatewayCrossSiteTest {
   void aFormsContentTypesAreRefusedAndNothingGoesUpstream() throws Exception {
     int before = OLLAMA.requestCount();
     for (String type : new String[] {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=b"}) {
-      assertThat(post(type).statusCode()).as(type).isEqualTo(415);
-      assertThat(post(type, "Origin", self()).statusCode()).as(type).isEqualTo(415);
+      assertThat(generate(type).statusCode()).as(type).isEqualTo(415);
+      assertThat(generate(type, "Origin", self()).statusCode()).as(type).isEqualTo(415);
     }
     assertThat(OLLAMA.requestCount()).isEqualTo(before);
   }
@@ -84,8 +66,8 @@ class GatewayCrossSiteTest {
   @Test
   void sameOriginAndNonBrowserJsonPass() throws Exception {
     int before = OLLAMA.requestCount();
-    assertThat(post("application/json", "Origin", self()).statusCode()).isEqualTo(200);
-    assertThat(post("application/json; charset=utf-8").statusCode()).isEqualTo(200);
+    assertThat(generate("application/json", "Origin", self()).statusCode()).isEqualTo(200);
+    assertThat(generate("application/json; charset=utf-8").statusCode()).isEqualTo(200);
     assertThat(OLLAMA.requestCount()).isEqualTo(before + 2);
   }
 

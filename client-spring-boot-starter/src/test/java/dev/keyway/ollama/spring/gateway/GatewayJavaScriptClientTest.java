@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.SpringBootConfiguration;
@@ -29,20 +29,13 @@ import org.springframework.test.context.DynamicPropertySource;
     properties = {"ollama.gateway.enabled=true", "ollama.gateway.allowed-models=llama3.2"})
 class GatewayJavaScriptClientTest extends GatewayFixture {
   static final String KEY = "kw-secret-js-client-upstream";
-  static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey(KEY)
+  @AutoClose static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey(KEY)
       .model(ScriptedModel.named("llama3.2").answer("Blue light scatters most.")).build();
-
 
   @DynamicPropertySource
   static void upstream(DynamicPropertyRegistry registry) {
     upstream(registry, OLLAMA::baseUrl, KEY);
   }
-
-  @AfterAll
-  static void stop() {
-    OLLAMA.close();
-  }
-
 
   @Test
   void officialJavaScriptClientWorksThroughTheGateway() throws Exception {

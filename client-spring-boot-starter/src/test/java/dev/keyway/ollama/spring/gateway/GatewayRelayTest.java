@@ -12,7 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Locale;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -29,16 +29,11 @@ import org.springframework.test.context.DynamicPropertySource;
     properties = "ollama.gateway.enabled=true")
 class GatewayRelayTest extends GatewayFixture {
   static final String KEY = "kw-secret-relay-upstream-31415";
-  static final RawUpstream UPSTREAM = new RawUpstream();
+  @AutoClose static final RawUpstream UPSTREAM = new RawUpstream();
 
   @DynamicPropertySource
   static void upstream(DynamicPropertyRegistry registry) {
     upstreamWithClientRetries(registry, UPSTREAM::baseUrl, KEY);
-  }
-
-  @AfterAll
-  static void stop() throws IOException {
-    UPSTREAM.close();
   }
 
   static void status(OutputStream out, int status, String retryAfter, String error) throws IOException {

@@ -5,21 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.SpringBootConfiguration;
-import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.core.env.Environment;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -33,17 +28,18 @@ import org.springframework.test.context.DynamicPropertySource;
     properties = "ollama.gateway.enabled=true")
 class GatewaySlowReaderTest extends GatewayFixture {
   static final long STREAM_BYTES = 1L << 30;
-  static final FloodingUpstream UPSTREAM = new FloodingUpstream();
+  static final AtomicLong WRITTEN = new AtomicLong();
+  /** How the flood ended: the IOException of the write the gateway refused, or an AssertionError. */
+  static final CompletableFuture<Throwable> ENDED = new CompletableFuture<>();
+  @AutoClose static final RawUpstream UPSTREAM = new RawUpstream();
 
+  static {
+    UPSTREAM.on("/api/chat", GatewaySlowReaderTest::flood);
+  }
 
   @DynamicPropertySource
   static void upstream(DynamicPropertyRegistry registry) {
-    upstream(registry, () -> "http://127.0.0.1:" + UPSTREAM.port(), "kw-secret-slow-reader");
-  }
-
-  @AfterAll
-  static void stop() throws IOException {
-    UPSTREAM.close();
+    upstream(registry, UPSTREAM::baseUrl, "kw-secret-slow-reader");
   }
 
 
@@ -61,92 +57,54 @@ class GatewaySlowReaderTest extends GatewayFixture {
       InputStream in = browser.getInputStream();
       assertThat(in.readNBytes(64 * 1024)).hasSize(64 * 1024); // the stream is flowing
       // Then the browser reads nothing. The upstream must stall at socket-buffer depth.
-      plateau = awaitPlateau(UPSTREAM.written);
+      plateau = awaitPlateau(WRITTEN);
       System.out.printf("[slow reader] upstream wrote %.1f MiB of a %d MiB stream before stalling%n",
           plateau / 1048576.0, STREAM_BYTES >> 20);
       assertThat(plateau).as("bytes upstream could write while the browser read nothing")
           .isLessThan(64L * 1024 * 1024);
     }
     // The browser closed its socket: the gateway's next write fails and cancels the upstream call.
-    Throwable upstreamEnd = UPSTREAM.ended.get(30, TimeUnit.SECONDS);
+    Throwable upstreamEnd = ENDED.get(30, TimeUnit.SECONDS);
     assertThat(upstreamEnd).as("the upstream connection was closed by the gateway").isInstanceOf(IOException.class);
-    assertThat(UPSTREAM.written.get()).isLessThan(STREAM_BYTES);
+    assertThat(WRITTEN.get()).isLessThan(STREAM_BYTES);
   }
 
-  /** Waits until {@code counter} has not moved for a second; returns its value then. */
-  private static long awaitPlateau(AtomicLong counter) throws InterruptedException {
+  /**
+   * Waits until {@code counter} has not moved for a second, polling every 10 ms; returns its value
+   * then. Fails if it is still moving after 30 seconds (nothing holds the writer back).
+   */
+  private static long awaitPlateau(AtomicLong counter) {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    long last = -1;
-    while (System.nanoTime() < deadline) {
+    long last = counter.get();
+    long lastMoved = System.nanoTime();
+    while (System.nanoTime() - lastMoved < Duration.ofSeconds(1).toNanos()) {
+      assertThat(System.nanoTime() - deadline).as("upstream still writing after 30 s: %d bytes", last).isNegative();
+      LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
       long now = counter.get();
-      if (now == last) {
-        return now;
+      if (now != last) {
+        last = now;
+        lastMoved = System.nanoTime();
       }
-      last = now;
-      Thread.sleep(1000);
     }
-    return counter.get();
+    return last;
   }
 
-  /** One-shot upstream: answers the first request with an endless NDJSON stream, as fast as TCP allows. */
-  static final class FloodingUpstream implements AutoCloseable {
-    final ServerSocket server;
-    final AtomicLong written = new AtomicLong();
-    final CompletableFuture<Throwable> ended = new CompletableFuture<>();
-
-    FloodingUpstream() {
-      try {
-        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-      } catch (IOException e) {
-        throw new IllegalStateException(e);
+  /** Answers with an endless NDJSON stream, as fast as TCP allows, counting what it wrote. */
+  private static void flood(OutputStream out) throws IOException {
+    try {
+      RawUpstream.chunkedHead(out, "application/x-ndjson");
+      byte[] line = ("{\"model\":\"llama3.2\",\"created_at\":\"2026-11-25T00:00:00Z\",\"message\":{\"role\":"
+          + "\"assistant\",\"content\":\"" + "x".repeat(900) + "\"},\"done\":false}\n").getBytes(StandardCharsets.UTF_8);
+      byte[] chunk = (Integer.toHexString(line.length) + "\r\n" + new String(line, StandardCharsets.UTF_8) + "\r\n")
+          .getBytes(StandardCharsets.UTF_8);
+      while (WRITTEN.get() < STREAM_BYTES) {
+        out.write(chunk);
+        WRITTEN.addAndGet(line.length);
       }
-      Thread thread = new Thread(this::serve, "flooding-upstream");
-      thread.setDaemon(true);
-      thread.start();
-    }
-
-    int port() {
-      return server.getLocalPort();
-    }
-
-    private void serve() {
-      try (Socket socket = server.accept()) {
-        InputStream in = socket.getInputStream();
-        String head = readHead(in);
-        int length = Integer.parseInt(head.replaceAll("(?is).*content-length: *(\\d+).*", "$1"));
-        in.readNBytes(length);
-        OutputStream out = socket.getOutputStream();
-        out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n")
-            .getBytes(StandardCharsets.US_ASCII));
-        byte[] line = ("{\"model\":\"llama3.2\",\"created_at\":\"2026-11-25T00:00:00Z\",\"message\":{\"role\":"
-            + "\"assistant\",\"content\":\"" + "x".repeat(900) + "\"},\"done\":false}\n").getBytes(StandardCharsets.UTF_8);
-        byte[] chunk = (Integer.toHexString(line.length) + "\r\n" + new String(line, StandardCharsets.UTF_8) + "\r\n")
-            .getBytes(StandardCharsets.UTF_8);
-        while (written.get() < STREAM_BYTES) {
-          out.write(chunk);
-          written.addAndGet(line.length);
-        }
-        ended.complete(new AssertionError("the whole stream was written: nothing held it back"));
-      } catch (IOException e) {
-        ended.complete(e);
-      }
-    }
-
-    private static String readHead(InputStream in) throws IOException {
-      StringBuilder head = new StringBuilder();
-      while (!head.toString().endsWith("\r\n\r\n")) {
-        int c = in.read();
-        if (c == -1) {
-          throw new IOException("request ended early");
-        }
-        head.append((char) c);
-      }
-      return head.toString();
-    }
-
-    @Override
-    public void close() throws IOException {
-      server.close();
+      ENDED.complete(new AssertionError("the whole stream was written: nothing held it back"));
+    } catch (IOException e) {
+      ENDED.complete(e);
+      throw e;
     }
   }
 }

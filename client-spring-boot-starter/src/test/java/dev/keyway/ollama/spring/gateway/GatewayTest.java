@@ -22,7 +22,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -42,22 +42,16 @@ import org.springframework.test.context.DynamicPropertySource;
         "ollama.gateway.allowed-origins=https://app.example"})
 class GatewayTest extends GatewayFixture {
   static final String KEY = "kw-secret-gateway-upstream-2718";
-  static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey(KEY)
+  @AutoClose static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey(KEY)
       .model(ScriptedModel.named("llama3.2").thinking("Hmm").answer("The sky is blue because of Rayleigh scattering."))
       .model(ScriptedModel.named("slow").answer("one two three four five six seven eight nine ten")
           .tokenDelay(Duration.ofMillis(150)))
       .model(ScriptedModel.named("other").answer("not for browsers"))
       .build();
 
-
   @DynamicPropertySource
   static void upstream(DynamicPropertyRegistry registry) {
     upstream(registry, OLLAMA::baseUrl, KEY);
-  }
-
-  @AfterAll
-  static void stop() {
-    OLLAMA.close();
   }
 
   int upstreamBefore;
@@ -66,7 +60,6 @@ class GatewayTest extends GatewayFixture {
   void mark() {
     upstreamBefore = OLLAMA.requestCount();
   }
-
 
   RecordedRequest lastUpstream() {
     return lastRequest(OLLAMA);

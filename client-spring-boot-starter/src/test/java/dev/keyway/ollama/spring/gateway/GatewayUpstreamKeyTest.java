@@ -7,7 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.SpringBootConfiguration;
@@ -23,19 +23,12 @@ import org.springframework.test.context.DynamicPropertySource;
     properties = {"ollama.gateway.enabled=true"})
 class GatewayUpstreamKeyTest extends GatewayFixture {
   static final String WRONG_KEY = "kw-secret-wrong-upstream-99";
-  static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey("kw-secret-the-right-key").build();
-
+  @AutoClose static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey("kw-secret-the-right-key").build();
 
   @DynamicPropertySource
   static void upstream(DynamicPropertyRegistry registry) {
     upstream(registry, OLLAMA::baseUrl, WRONG_KEY);
   }
-
-  @AfterAll
-  static void stop() {
-    OLLAMA.close();
-  }
-
 
   @Test
   void upstream401Becomes502WithAMessageForTheOperator() throws Exception {

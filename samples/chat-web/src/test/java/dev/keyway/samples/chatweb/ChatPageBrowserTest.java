@@ -1,41 +1,31 @@
 package dev.keyway.samples.chatweb;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import dev.keyway.ollama.testkit.OllamaStandIn;
 import dev.keyway.ollama.testkit.RecordedRequest;
 import dev.keyway.ollama.testkit.ScriptedModel;
-import java.io.File;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.logging.LoggingPreferences;
-import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -55,24 +45,18 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {"keyway.demo=false", "chat.models=qwen9:huge"})
 class ChatPageBrowserTest {
-  static final File CHROMIUM = new File("/usr/bin/chromium");
-  static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
   static final String KEY = Http.newKey("kw-secret-browser-");
   static final Duration DELAY = Duration.ofMillis(150);
   static final List<String> THINKING = List.of("Counting", " slowly", " to", " twelve");
   static final List<String> WORDS = List.of("one", " two", " three", " four", " five", " six", " seven",
       " eight", " nine", " ten", " eleven", " twelve");
   static final String ANSWER = String.join("", WORDS);
-  static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey(KEY)
+  @AutoClose static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey(KEY)
       .model(ScriptedModel.named("llama3.2").thinking(THINKING.toArray(String[]::new)).answer(ANSWER)
           .tokenDelay(DELAY))
       .build();
-  /** Selenium logs through java.util.logging; its "no CDP for Chromium 156" notice is noise here. */
-  static final java.util.logging.Logger SELENIUM_LOG = java.util.logging.Logger.getLogger("org.openqa.selenium");
-
-  static ChromeDriverService driverService;
+  @AutoClose static Chromium chromium;
   static ChromeDriver browser;
-  static Path profile;
 
   @DynamicPropertySource
   static void ollama(DynamicPropertyRegistry registry) {
@@ -83,71 +67,12 @@ class ChatPageBrowserTest {
 
   @BeforeAll
   static void startBrowser() throws IOException {
-    for (File binary : List.of(CHROMIUM, CHROMEDRIVER)) {
-      if (!binary.canExecute()) {
-        fail(binary + " is missing: this end-to-end test needs Debian's headless Chromium and its"
-            + " driver. Install them with: apt-get install chromium chromium-driver");
-      }
-    }
-    SELENIUM_LOG.setLevel(Level.SEVERE);
-    // Belt and braces: even a code path that ignored the service below would find this driver.
-    System.setProperty(ChromeDriverService.CHROME_DRIVER_EXE_PROPERTY, CHROMEDRIVER.getPath());
-    profile = Files.createTempDirectory("keyway-chromium-");
-    driverService = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER).usingAnyFreePort().build();
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM);
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--no-first-run",
-        "--disable-sync", "--disable-quic", "--disable-extensions", "--user-data-dir=" + profile);
-    LoggingPreferences logs = new LoggingPreferences();
-    logs.enable(LogType.PERFORMANCE, Level.ALL); // every network event the browser sees
-    options.setCapability("goog:loggingPrefs", logs);
-    browser = new ChromeDriver(driverService, options);
-    browser.manage().timeouts().scriptTimeout(Duration.ofSeconds(20));
-  }
-
-  @AfterAll
-  static void stopBrowser() throws Exception {
-    try {
-      if (browser != null) {
-        browser.quit();
-      }
-    } finally {
-      if (driverService != null) {
-        driverService.stop();
-      }
-      killLeftovers();
-      OLLAMA.close();
-    }
-  }
-
-  /** Ends any chromedriver or Chromium process of this test still alive, by its id, and checks. */
-  static void killLeftovers() throws Exception {
-    if (profile == null) {
-      return;
-    }
-    String profileArg = "--user-data-dir=" + profile;
-    List<ProcessHandle> ours = Stream.concat(
-            ProcessHandle.current().descendants().filter(p -> command(p).startsWith("/usr/bin/chrom")
-                || command(p).contains("/chromium/")),
-            ProcessHandle.allProcesses().filter(p -> p.info().arguments()
-                .map(args -> List.of(args).contains(profileArg)).orElse(false)))
-        .distinct().toList();
-    for (ProcessHandle process : ours) {
-      process.destroyForcibly();
-    }
-    for (ProcessHandle process : ours) {
-      process.onExit().get(5, TimeUnit.SECONDS);
-    }
-    try (Stream<Path> files = Files.walk(profile)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
-    assertThat(ProcessHandle.current().descendants().filter(p -> command(p).contains("chrom")).toList())
-        .as("no browser or driver process outlives the test").isEmpty();
-  }
-
-  static String command(ProcessHandle process) {
-    return process.info().command().orElse("");
+    chromium = Chromium.start(options -> {
+      LoggingPreferences logs = new LoggingPreferences();
+      logs.enable(LogType.PERFORMANCE, Level.ALL); // every network event the browser sees
+      options.setCapability("goog:loggingPrefs", logs);
+    });
+    browser = chromium.browser;
   }
 
   @LocalServerPort int port;
@@ -159,14 +84,10 @@ class ChatPageBrowserTest {
   @BeforeEach
   void openPage() {
     browser.get(base() + "/");
-    waitUntil(() -> !browser.findElement(By.id("model")).getDomProperty("value").isEmpty()); // /api/info answered
+    chromium.waitUntil(() -> !browser.findElement(By.id("model")).getDomProperty("value").isEmpty()); // /api/info answered
   }
 
   // --- helpers ------------------------------------------------------------------------------
-
-  void waitUntil(java.util.function.BooleanSupplier condition) {
-    new WebDriverWait(browser, Duration.ofSeconds(15), Duration.ofMillis(25)).until(b -> condition.getAsBoolean());
-  }
 
   /** The newest assistant turn as the page shows it, read in one round trip. */
   @SuppressWarnings("unchecked")
@@ -228,7 +149,7 @@ class ChatPageBrowserTest {
   void tokensAppearOneByOneLongBeforeTheLastIsGenerated() {
     recordChanges();
     ask("Count to twelve");
-    waitUntil(() -> "done".equals(state()));
+    chromium.waitUntil(() -> "done".equals(state()));
 
     List<Seen> answers = seen().stream().filter(s -> !s.answer().isEmpty()).toList();
     Seen first = answers.get(0);
@@ -254,7 +175,7 @@ class ChatPageBrowserTest {
     browser.findElement(By.id("model")).clear();
     browser.findElement(By.id("model")).sendKeys("qwen9:huge");
     ask("And back?");
-    waitUntil(() -> "error".equals(state()));
+    chromium.waitUntil(() -> "error".equals(state()));
     List<String> sent = new ArrayList<>();
     lastChatUpstream().bodyJson().get("messages")
         .forEach(m -> sent.add(m.get("role").asText() + ": " + m.get("content").asText()));
@@ -262,18 +183,21 @@ class ChatPageBrowserTest {
   }
 
   @Test
-  void stopCancelsGenerationUpstream() throws InterruptedException {
+  void stopCancelsGenerationUpstream() {
     assertThat(OLLAMA.disconnects()).as("no earlier test left a stream abandoned").isZero();
     ask("Count to twelve");
-    waitUntil(() -> ((String) lastTurn().get("answer")).split(" ").length >= 2);
+    chromium.waitUntil(() -> ((String) lastTurn().get("answer")).split(" ").length >= 2);
 
     browser.findElement(By.id("stop")).click();
 
     assertThat(OLLAMA.awaitDisconnect(Duration.ofSeconds(5)))
         .as("the stand-in saw the app's upstream call cancelled").isTrue();
-    waitUntil(() -> "stopped".equals(state()));
+    chromium.waitUntil(() -> "stopped".equals(state()));
+    // Nothing more can come: generation upstream is cancelled (above), and app.js marks a turn
+    // "stopped" only once its read loop, the one writer of the answer, has ended on the abort. One
+    // frame and one task later, any update the page had already queued has landed too.
     String shownAtStop = (String) lastTurn().get("answer");
-    Thread.sleep(DELAY.multipliedBy(4).toMillis()); // long enough for a few more tokens, had any come
+    chromium.async("requestAnimationFrame(() => setTimeout(done))");
     Map<String, Object> turn = lastTurn();
     assertThat(turn.get("answer")).isEqualTo(shownAtStop);
     assertThat(shownAtStop.split(" ")).hasSizeLessThan(WORDS.size());
@@ -286,10 +210,10 @@ class ChatPageBrowserTest {
   void thinkingIsShownApartFromTheAnswer() {
     recordChanges();
     ask("Count to twelve");
-    waitUntil(() -> !((String) lastTurn().get("thinking")).isEmpty());
+    chromium.waitUntil(() -> !((String) lastTurn().get("thinking")).isEmpty());
     assertThat(lastTurn()).containsEntry("thinkingShown", true).containsEntry("thinkingOpen", true)
         .containsEntry("answer", "");
-    waitUntil(() -> "done".equals(state()));
+    chromium.waitUntil(() -> "done".equals(state()));
 
     Map<String, Object> turn = lastTurn();
     assertThat(turn.get("thinking")).isEqualTo(String.join("", THINKING));
@@ -312,7 +236,7 @@ class ChatPageBrowserTest {
     browser.findElement(By.id("model")).clear();
     browser.findElement(By.id("model")).sendKeys("qwen9:huge");
     ask("hi");
-    waitUntil(() -> "error".equals(state()));
+    chromium.waitUntil(() -> "error".equals(state()));
 
     WebElement error = browser.findElement(By.cssSelector("#log .turn.assistant:last-child .error"));
     assertThat(error.isDisplayed()).isTrue();
@@ -325,13 +249,13 @@ class ChatPageBrowserTest {
   void theKeyIsNowhereTheBrowserCanRead() {
     browser.manage().logs().get(LogType.PERFORMANCE); // start from an empty network log
     browser.get(base() + "/");
-    waitUntil(() -> !browser.findElement(By.id("model")).getDomProperty("value").isEmpty());
+    chromium.waitUntil(() -> !browser.findElement(By.id("model")).getDomProperty("value").isEmpty());
     ask("Count to twelve");
-    waitUntil(() -> "done".equals(state()));
+    chromium.waitUntil(() -> "done".equals(state()));
     browser.findElement(By.id("model")).clear();
     browser.findElement(By.id("model")).sendKeys("qwen9:huge"); // an error answer too
     ask("hi");
-    waitUntil(() -> "error".equals(state()));
+    chromium.waitUntil(() -> "error".equals(state()));
 
     // Every request and response the browser saw: URLs, headers (parsed and raw), request bodies.
     Map<String, String> responses = new LinkedHashMap<>(); // requestId -> url
@@ -417,12 +341,12 @@ class ChatPageBrowserTest {
         .properties("server.port=0", "keyway.demo=true").run()) {
       browser.get("http://127.0.0.1:" + demo.getEnvironment().getProperty("local.server.port") + "/");
       WebElement banner = browser.findElement(By.id("banner"));
-      waitUntil(banner::isDisplayed);
+      chromium.waitUntil(banner::isDisplayed);
       assertThat(banner.getText()).startsWith("Demo mode: no Ollama is configured")
           .contains("OLLAMA_HOST and OLLAMA_API_KEY");
     }
     browser.get(base() + "/");
-    waitUntil(() -> !browser.findElement(By.id("model")).getDomProperty("value").isEmpty());
+    chromium.waitUntil(() -> !browser.findElement(By.id("model")).getDomProperty("value").isEmpty());
     assertThat(browser.findElement(By.id("banner")).isDisplayed()).as("no banner with a real server").isFalse();
   }
 }

@@ -155,10 +155,8 @@ class ChatRouteTest {
     assertThat(lines.readLine()).contains("\"type\":\"content\"");
     lines.close(); // what an aborted fetch does: the connection to the app goes away mid-answer
 
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (OLLAMA.disconnects() == disconnectsBefore && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
+    Wait.until("the stand-in sees the route hang up", Duration.ofSeconds(5),
+        () -> OLLAMA.disconnects() > disconnectsBefore);
     assertThat(OLLAMA.disconnects()).as("the stand-in saw its client (the route) hang up mid-stream")
         .isEqualTo(disconnectsBefore + 1);
   }

@@ -12,6 +12,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.stream.Stream;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -39,6 +40,11 @@ final class Chromium implements AutoCloseable {
   }
 
   static Chromium start() throws IOException {
+    return start(options -> {});
+  }
+
+  /** As {@link #start()}, with {@code extra} applied to the options last (a test's own capabilities). */
+  static Chromium start(Consumer<ChromeOptions> extra) throws IOException {
     for (File binary : List.of(CHROMIUM, CHROMEDRIVER)) {
       if (!binary.canExecute()) {
         fail(binary + " is missing: this end-to-end test needs Debian's headless Chromium and its"
@@ -55,6 +61,7 @@ final class Chromium implements AutoCloseable {
     options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
         "--disable-background-networking", "--disable-component-update", "--no-first-run",
         "--disable-sync", "--disable-quic", "--disable-extensions", "--user-data-dir=" + profile);
+    extra.accept(options);
     ChromeDriver browser = new ChromeDriver(service, options);
     browser.manage().timeouts().scriptTimeout(Duration.ofSeconds(20));
     browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(20));

@@ -7,7 +7,7 @@ import dev.keyway.ollama.testkit.ScriptedModel;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -25,12 +25,12 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "keyway.demo=false")
 class CrossOriginBrowserTest {
   static final String KEY = Http.newKey("kw-secret-cors-");
-  static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey(KEY)
+  @AutoClose static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey(KEY)
       .model(ScriptedModel.named("llama3.2").answer("Blue.")).build();
-  static final Pages SPA = new Pages(path -> "<!doctype html><title>spa</title>");
-  static final Pages EVIL = new Pages(path -> "<!doctype html><title>elsewhere</title>");
+  @AutoClose static final Pages SPA = new Pages(path -> "<!doctype html><title>spa</title>");
+  @AutoClose static final Pages EVIL = new Pages(path -> "<!doctype html><title>elsewhere</title>");
   static final String CHAT = "{\"model\":\"llama3.2\",\"stream\":false,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-  static Chromium chromium;
+  @AutoClose static Chromium chromium;
 
   @DynamicPropertySource
   static void config(DynamicPropertyRegistry registry) {
@@ -43,17 +43,6 @@ class CrossOriginBrowserTest {
   @BeforeAll
   static void startBrowser() throws Exception {
     chromium = Chromium.start();
-  }
-
-  @AfterAll
-  static void stopAll() throws Exception {
-    try {
-      chromium.close();
-    } finally {
-      SPA.close();
-      EVIL.close();
-      OLLAMA.close();
-    }
   }
 
   @LocalServerPort int port;

@@ -3,7 +3,7 @@ package dev.keyway.samples.chatweb;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keyway.ollama.testkit.OllamaStandIn;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -22,14 +22,14 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "keyway.demo=false")
 class CrossSiteFormBrowserTest {
   static final String KEY = Http.newKey("kw-secret-form-");
-  static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey(KEY).build();
+  @AutoClose static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey(KEY).build();
   static volatile int appPort;
   /** The attacker's page: the form's one field spells a JSON body once the browser joins name, '=' and value. */
-  static final Pages EVIL = new Pages(path -> "<!doctype html><body>"
+  @AutoClose static final Pages EVIL = new Pages(path -> "<!doctype html><body>"
       + "<form id=f method=post enctype=text/plain action='http://127.0.0.1:" + appPort + "/ollama/api/generate'>"
       + "<input type=hidden name='{\"model\":\"llama3.2\",\"prompt\":\"attacker\",\"keep_alive\":-1,\"x\":\"' value='\"}'>"
       + "</form><script>document.getElementById('f').submit()</script>");
-  static Chromium chromium;
+  @AutoClose static Chromium chromium;
 
   @DynamicPropertySource
   static void config(DynamicPropertyRegistry registry) {
@@ -41,16 +41,6 @@ class CrossSiteFormBrowserTest {
   @BeforeAll
   static void startBrowser() throws Exception {
     chromium = Chromium.start();
-  }
-
-  @AfterAll
-  static void stopAll() throws Exception {
-    try {
-      chromium.close();
-    } finally {
-      EVIL.close();
-      OLLAMA.close();
-    }
   }
 
   @LocalServerPort int port;

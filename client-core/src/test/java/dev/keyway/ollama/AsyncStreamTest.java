@@ -1,5 +1,6 @@
 package dev.keyway.ollama;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -105,8 +106,8 @@ class AsyncStreamTest {
     assertThat(handle.future()).isCancelled();
     assertThat(handle.isDone()).isTrue();
     // The worker sees its read fail after the cancel: that must reach neither handler method.
-    Await.holdsFor("no onError or onComplete after cancel", java.time.Duration.ofMillis(200),
-        () -> recorder.error.get() == null && !recorder.completed.isDone());
+    await("no onError or onComplete after cancel").during(java.time.Duration.ofMillis(200)).atMost(java.time.Duration.ofMillis(200).plusSeconds(5))
+        .until(() -> recorder.error.get() == null && !recorder.completed.isDone());
   }
 
   @Test

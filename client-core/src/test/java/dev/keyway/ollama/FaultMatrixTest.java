@@ -1,5 +1,6 @@
 package dev.keyway.ollama;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -319,8 +320,7 @@ class FaultMatrixTest {
 
   private void assertPoolIdle() {
     try {
-      Await.until("every call to end and every connection back in the pool", Duration.ofSeconds(5),
-          this::poolIdle);
+      await("every call to end and every connection back in the pool").atMost(Duration.ofSeconds(5)).until(this::poolIdle);
     } catch (AssertionError e) {
       // the assertions below say which of the two it was
     }

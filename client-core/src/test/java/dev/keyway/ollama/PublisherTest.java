@@ -1,5 +1,6 @@
 package dev.keyway.ollama;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keyway.ollama.model.ChatRequest;
@@ -127,12 +128,12 @@ class PublisherTest {
     // The stand-in writes the whole answer at once: only the demand can hold the items back. The
     // probe notes every item that arrives beyond what it had requested.
     probe.request(3);
-    Await.until("3 items", Duration.ofSeconds(10), () -> probe.items.size() >= 3);
+    await("3 items").atMost(Duration.ofSeconds(10)).until(() -> probe.items.size() >= 3);
     assertThat(probe.items).extracting(c -> c.message().content()).startsWith("t0 ", "t1 ", "t2 ");
     probe.request(2);
-    Await.until("5 items", Duration.ofSeconds(10), () -> probe.items.size() >= 5);
+    await("5 items").atMost(Duration.ofSeconds(10)).until(() -> probe.items.size() >= 5);
     probe.request(1);
-    Await.until("6 items", Duration.ofSeconds(10), () -> probe.items.size() >= 6);
+    await("6 items").atMost(Duration.ofSeconds(10)).until(() -> probe.items.size() >= 6);
     assertThat(probe.beyondDemand).as("items delivered beyond the demand").isEmpty();
     assertThat(probe.completed).isFalse();
     probe.subscription.cancel();
@@ -144,15 +145,15 @@ class PublisherTest {
     Probe<ChatResponse> probe = new Probe<>();
     client.publisher(() -> client.chatStream(chat("slow"))).subscribe(probe);
     probe.request(Long.MAX_VALUE);
-    Await.until("5 items", Duration.ofSeconds(10), () -> probe.items.size() >= 5);
+    await("5 items").atMost(Duration.ofSeconds(10)).until(() -> probe.items.size() >= 5);
     probe.subscription.cancel();
 
     assertThat(standIn.awaitDisconnect(Duration.ofSeconds(5))).isTrue();
     int seen = probe.items.size();
     // The slow model sends a token every 5 ms: any item or terminal signal after the disconnect
     // shows within this window.
-    Await.holdsFor("no signal after cancel", Duration.ofMillis(200),
-        () -> probe.items.size() == seen && probe.terminated.getCount() == 1);
+    await("no signal after cancel").during(Duration.ofMillis(200)).atMost(Duration.ofMillis(200).plusSeconds(5))
+        .until(() -> probe.items.size() == seen && probe.terminated.getCount() == 1);
     assertThat(seen).isLessThan(TOKENS.length);
   }
 

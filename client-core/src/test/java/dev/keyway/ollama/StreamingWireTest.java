@@ -1,5 +1,6 @@
 package dev.keyway.ollama;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -253,8 +254,7 @@ class StreamingWireTest {
       return got;
     });
     // Close once the reader has the first token and is blocked reading the socket for the next.
-    Await.until("the reader to block on the socket after the first token", Duration.ofSeconds(5),
-        () -> got.size() == 1 && inSocketRead(readingThread.get()));
+    await("the reader to block on the socket after the first token").atMost(Duration.ofSeconds(5)).until(() -> got.size() == 1 && inSocketRead(readingThread.get()));
     stream.close();
     assertThat(reader.get(5, TimeUnit.SECONDS)).containsExactly("first");
     assertThat(RawHttpServer.clientClosed(s, 5000)).isTrue();

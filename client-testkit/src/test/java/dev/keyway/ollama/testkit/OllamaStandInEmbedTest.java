@@ -1,5 +1,6 @@
 package dev.keyway.ollama.testkit;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -251,8 +252,7 @@ class OllamaStandInEmbedTest {
 
     embed("{\"model\":\"llama3.2\",\"input\":\"x\",\"keep_alive\":\"1ms\"}");
     // Loaded for 1 ms, then gone: without expiry it would stay listed past the deadline.
-    Wait.until("the model kept alive for 1ms leaves /api/ps", Duration.ofSeconds(5),
-        () -> Http.get(ollama, "/api/ps").body().equals("{\"models\":[]}"));
+    await("the model kept alive for 1ms leaves /api/ps").atMost(Duration.ofSeconds(5)).until(() -> Http.get(ollama, "/api/ps").body().equals("{\"models\":[]}"));
   }
 
   @Test

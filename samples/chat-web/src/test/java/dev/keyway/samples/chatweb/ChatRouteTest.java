@@ -1,5 +1,6 @@
 package dev.keyway.samples.chatweb;
 
+import static org.awaitility.Awaitility.await;
 import static dev.keyway.samples.chatweb.Http.assertNoKey;
 import static dev.keyway.samples.chatweb.Http.chatBody;
 import static dev.keyway.samples.chatweb.Http.events;
@@ -155,8 +156,7 @@ class ChatRouteTest {
     assertThat(lines.readLine()).contains("\"type\":\"content\"");
     lines.close(); // what an aborted fetch does: the connection to the app goes away mid-answer
 
-    Wait.until("the stand-in sees the route hang up", Duration.ofSeconds(5),
-        () -> OLLAMA.disconnects() > disconnectsBefore);
+    await("the stand-in sees the route hang up").atMost(Duration.ofSeconds(5)).until(() -> OLLAMA.disconnects() > disconnectsBefore);
     assertThat(OLLAMA.disconnects()).as("the stand-in saw its client (the route) hang up mid-stream")
         .isEqualTo(disconnectsBefore + 1);
   }

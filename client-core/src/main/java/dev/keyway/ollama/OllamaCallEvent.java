@@ -36,7 +36,10 @@ public record OllamaCallEvent(
   public static final String OUTCOME_CLIENT_ERROR = "client_error";
   /** 5xx. */
   public static final String OUTCOME_SERVER_ERROR = "server_error";
-  /** An in-band error, a stream without its done chunk, or an undecodable answer. */
+  /**
+   * An in-band error, a stream without its done chunk, or an answer that is not Ollama's
+   * ({@link OllamaStreamException}, {@link OllamaProtocolException}).
+   */
   public static final String OUTCOME_STREAM_ERROR = "stream_error";
   /** Network failure or timeout. */
   public static final String OUTCOME_TRANSPORT_ERROR = "transport_error";
@@ -45,6 +48,9 @@ public record OllamaCallEvent(
 
   /** The outcome for an exception a call ended with. */
   public static String outcomeOf(Throwable e) {
+    if (e instanceof OllamaCancelledException) {
+      return OUTCOME_CANCELLED;
+    }
     if (e instanceof OllamaAuthenticationException) {
       return OUTCOME_AUTH_ERROR;
     }

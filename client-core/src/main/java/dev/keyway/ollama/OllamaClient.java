@@ -70,6 +70,9 @@ public interface OllamaClient extends AutoCloseable {
   /** Default longest wait between attempts (30 s); see {@link Builder#retryBackoff}. */
   Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(30);
 
+  /** Default of {@link Builder#maxAnswerSize(long)}: {@value} bytes (32 MiB). */
+  long DEFAULT_MAX_ANSWER_SIZE = 32L * 1024 * 1024;
+
   /** Starts a builder with the defaults: local Ollama, no credential, 3 attempts. */
   static Builder builder() {
     return new Builder();
@@ -153,25 +156,53 @@ public interface OllamaClient extends AutoCloseable {
       GenerateRequest request, RequestOptions options, StreamHandler<GenerateResponse> handler);
 
   /** The models the server has ({@code GET /api/tags}). */
-  List<ModelSummary> listModels();
+  default List<ModelSummary> listModels() {
+    return listModels(RequestOptions.none());
+  }
+
+  /** {@link #listModels()} with per-call timeouts and retries. */
+  List<ModelSummary> listModels(RequestOptions options);
 
   /** The server's version ({@code GET /api/version}), for example {@code 0.33.0}. */
-  String version();
+  default String version() {
+    return version(RequestOptions.none());
+  }
+
+  /**
+   * {@link #version()} with per-call timeouts and retries: a health check bounds it, for example
+   * {@code RequestOptions.builder().callTimeout(Duration.ofSeconds(3)).maxAttempts(1).build()}.
+   */
+  String version(RequestOptions options);
 
   /**
    * Turns texts into vectors ({@code POST /api/embed}): one L2-normalised vector per input, in
    * input order.
    */
-  EmbedResponse embed(EmbedRequest request);
+  default EmbedResponse embed(EmbedRequest request) {
+    return embed(request, RequestOptions.none());
+  }
+
+  /** {@link #embed(EmbedRequest)} with per-call timeouts and retries. */
+  EmbedResponse embed(EmbedRequest request, RequestOptions options);
 
   /**
    * The legacy {@code POST /api/embeddings}: one prompt, one vector that is not normalised. Prefer
    * {@link #embed(EmbedRequest)}; this is for code that depends on the old vectors.
    */
-  double[] embeddings(EmbeddingsRequest request);
+  default double[] embeddings(EmbeddingsRequest request) {
+    return embeddings(request, RequestOptions.none());
+  }
+
+  /** {@link #embeddings(EmbeddingsRequest)} with per-call timeouts and retries. */
+  double[] embeddings(EmbeddingsRequest request, RequestOptions options);
 
   /** The models loaded in memory now ({@code GET /api/ps}); empty when none is. */
-  List<RunningModel> running();
+  default List<RunningModel> running() {
+    return running(RequestOptions.none());
+  }
+
+  /** {@link #running()} with per-call timeouts and retries. */
+  List<RunningModel> running(RequestOptions options);
 
   /**
    * What the server knows about a model ({@code POST /api/show}): details, capabilities, template,
@@ -179,10 +210,20 @@ public interface OllamaClient extends AutoCloseable {
    *
    * @throws OllamaModelNotFoundException if the server does not have it
    */
-  ShowResponse show(String model);
+  default ShowResponse show(String model) {
+    return show(model, RequestOptions.none());
+  }
+
+  /** {@link #show(String)} with per-call timeouts and retries. */
+  ShowResponse show(String model, RequestOptions options);
 
   /** {@link #show(String)} with {@code verbose: true}: the GGUF metadata's large arrays too. */
-  ShowResponse showVerbose(String model);
+  default ShowResponse showVerbose(String model) {
+    return showVerbose(model, RequestOptions.none());
+  }
+
+  /** {@link #showVerbose(String)} with per-call timeouts and retries. */
+  ShowResponse showVerbose(String model, RequestOptions options);
 
   /** Model management: pull, push, create, copy, delete, blobs, load and unload. */
   OllamaModels models();
@@ -195,7 +236,12 @@ public interface OllamaClient extends AutoCloseable {
    * @param maxResults 1 to 10
    * @throws IllegalStateException if the client has no Bearer credential
    */
-  WebSearchResponse webSearch(String query, int maxResults);
+  default WebSearchResponse webSearch(String query, int maxResults) {
+    return webSearch(query, maxResults, RequestOptions.none());
+  }
+
+  /** {@link #webSearch(String, int)} with per-call timeouts and retries. */
+  WebSearchResponse webSearch(String query, int maxResults, RequestOptions options);
 
   /** {@link #webSearch(String, int)} with the server's default of 5 results. */
   default WebSearchResponse webSearch(String query) {
@@ -208,7 +254,12 @@ public interface OllamaClient extends AutoCloseable {
    *
    * @throws IllegalStateException if the client has no Bearer credential
    */
-  WebFetchResponse webFetch(String url);
+  default WebFetchResponse webFetch(String url) {
+    return webFetch(url, RequestOptions.none());
+  }
+
+  /** {@link #webFetch(String)} with per-call timeouts and retries. */
+  WebFetchResponse webFetch(String url, RequestOptions options);
 
   /**
    * A {@link Flow.Publisher} view of any stream of this client, for reactive libraries:
@@ -268,6 +319,7 @@ public interface OllamaClient extends AutoCloseable {
     private @Nullable OkHttpClient okHttpClient;
     private @Nullable Executor executor;
     private @Nullable OllamaCallListener listener;
+    private long maxAnswerSize = DEFAULT_MAX_ANSWER_SIZE;
 
     Builder() {}
 
@@ -438,6 +490,23 @@ public interface OllamaClient extends AutoCloseable {
     }
 
     /**
+     * The most of one answer the client holds in memory, so that a hostile or broken upstream
+     * cannot exhaust it: the body of a non-streamed answer, in bytes, and what a stream's
+     * {@link OllamaStream#result()} joins (text and thinking, counted one per character, plus tool
+     * calls and log probabilities). Past it, a non-streamed call throws
+     * {@link OllamaProtocolException} and {@code result()} throws {@link OllamaStreamException} and
+     * closes the stream; iterating a stream's chunks is not limited, since each chunk is the
+     * caller's to keep or drop. Default {@value OllamaClient#DEFAULT_MAX_ANSWER_SIZE} bytes (32 MiB).
+     */
+    public Builder maxAnswerSize(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("maxAnswerSize must be positive, was " + bytes);
+      }
+      this.maxAnswerSize = bytes;
+      return this;
+    }
+
+    /**
      * Applies {@code OLLAMA_HOST}, {@code OLLAMA_API_KEY} and {@code OLLAMA_API_KEY_HEADER} from
      * the environment, as documented on {@link OllamaClient#fromEnv()}. Variables that are unset
      * leave the builder as it is.
@@ -470,7 +539,8 @@ public interface OllamaClient extends AutoCloseable {
               trustManager,
               okHttpClient,
               executor,
-              listener);
+              listener,
+              maxAnswerSize);
       return DefaultOllamaClient.create(config);
     }
   }

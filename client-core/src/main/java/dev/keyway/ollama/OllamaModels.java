@@ -29,6 +29,13 @@ import java.util.List;
  */
 public interface OllamaModels {
 
+  /**
+   * These operations with per-call timeouts and retries: every call made through the returned
+   * view uses {@code options}, for example a call timeout on a pull, or {@code maxAttempts(1)}.
+   * This object is unchanged.
+   */
+  OllamaModels withOptions(RequestOptions options);
+
   /** The models the server has ({@code GET /api/tags}); the same as {@link OllamaClient#listModels()}. */
   List<ModelSummary> list();
 

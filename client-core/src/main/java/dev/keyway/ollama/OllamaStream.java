@@ -35,7 +35,10 @@ public interface OllamaStream<T> extends Iterable<T>, AutoCloseable {
    * content and thinking of every chunk joined, every tool call collected in order, and the done
    * chunk's reason and statistics.
    *
-   * @throws OllamaStreamException if the stream failed or was closed before its done chunk
+   * @throws OllamaStreamException if the stream failed or was closed before its done chunk, or the
+   *     joined answer grew past {@link OllamaClient.Builder#maxAnswerSize(long)} (the stream is then
+   *     closed)
+   * @throws OllamaCancelledException if another thread closed the stream while this waited
    */
   T result();
 

@@ -6,8 +6,10 @@ package dev.keyway.ollama;
  *
  * <p>Calls are made one at a time, from one thread, in order: {@code onNext} for each chunk, then
  * exactly one of {@code onComplete} or {@code onError} — neither after a {@link StreamHandle#cancel()}.
- * If {@code onNext} throws, the stream is cancelled and the handle's future fails with that
- * exception.
+ * If {@code onNext} or {@code onComplete} throws, the stream is cancelled (if still open), the
+ * handle's future fails with that exception, and {@code onError} is not called. If {@code onError}
+ * throws, the exception is logged and the future still fails with the stream's own exception:
+ * the future completes whatever a handler does.
  *
  * @param <T> the chunk type
  */

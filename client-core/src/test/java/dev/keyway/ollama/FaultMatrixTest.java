@@ -318,14 +318,11 @@ class FaultMatrixTest {
   }
 
   private void assertPoolIdle() {
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (System.nanoTime() < deadline && !poolIdle()) {
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
+    try {
+      Await.until("every call to end and every connection back in the pool", Duration.ofSeconds(5),
+          this::poolIdle);
+    } catch (AssertionError e) {
+      // the assertions below say which of the two it was
     }
     assertThat(ok.dispatcher().runningCallsCount()).as("calls still running").isZero();
     assertThat(ok.connectionPool().connectionCount())

@@ -15,6 +15,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -49,13 +51,21 @@ class PublisherTest {
     return ChatRequest.builder().model(model).addMessage(Message.user("count")).build();
   }
 
-  /** Records signals; requests only what the test asks for. */
+  /** Records signals; requests only what the test asks for, and notes any item beyond it. */
   static final class Probe<T> implements Flow.Subscriber<T> {
     final List<T> items = new CopyOnWriteArrayList<>();
     final AtomicReference<Throwable> error = new AtomicReference<>();
     final CountDownLatch terminated = new CountDownLatch(1);
+    final List<String> beyondDemand = new CopyOnWriteArrayList<>();
+    final AtomicLong requested = new AtomicLong();
     volatile Flow.Subscription subscription;
     volatile boolean completed;
+
+    /** Requests through the subscription, counting what was asked for first. */
+    void request(long n) {
+      requested.accumulateAndGet(n, (a, b) -> a + b < 0 ? Long.MAX_VALUE : a + b);
+      subscription.request(n);
+    }
 
     @Override
     public void onSubscribe(Flow.Subscription s) {
@@ -65,6 +75,9 @@ class PublisherTest {
     @Override
     public void onNext(T item) {
       items.add(item);
+      if (items.size() > requested.get()) {
+        beyondDemand.add("item " + items.size() + " with " + requested.get() + " requested");
+      }
     }
 
     @Override
@@ -82,49 +95,65 @@ class PublisherTest {
 
   @Test
   void nothingIsSentUntilTheFirstRequest() throws Exception {
+    AtomicInteger opened = new AtomicInteger();
     Probe<ChatResponse> probe = new Probe<>();
-    client.publisher(() -> client.chatStream(chat("llama3.2"))).subscribe(probe);
-    Thread.sleep(200);
+    client.publisher(() -> {
+      opened.incrementAndGet();
+      return client.chatStream(chat("llama3.2"));
+    }).subscribe(probe);
     assertThat(probe.subscription).isNotNull();
-    assertThat(standIn.requestCount()).isZero();
+    // A whole other subscription, subscribed after this one, runs to its end meanwhile: a publisher
+    // that opened on subscribe would have opened this one first.
+    Probe<ChatResponse> other = new Probe<>();
+    client.publisher(() -> client.chatStream(chat("llama3.2"))).subscribe(other);
+    other.request(Long.MAX_VALUE);
+    assertThat(other.terminated.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(other.completed).isTrue();
+    assertThat(opened).as("calls opened before the first request").hasValue(0);
+    assertThat(standIn.requestCount()).as("only the other subscription's call").isEqualTo(1);
 
-    probe.subscription.request(Long.MAX_VALUE);
+    probe.request(Long.MAX_VALUE);
     assertThat(probe.terminated.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(probe.completed).isTrue();
     assertThat(probe.items).hasSize(TOKENS.length + 1); // every token, then the done chunk
     assertThat(probe.items.get(TOKENS.length).done()).isTrue();
+    assertThat(opened).hasValue(1);
   }
 
   @Test
   void deliversNoMoreThanRequested() throws Exception {
     Probe<ChatResponse> probe = new Probe<>();
     client.publisher(() -> client.chatStream(chat("llama3.2"))).subscribe(probe);
-    probe.subscription.request(3);
-    Thread.sleep(500); // the whole answer is on the wire by now
-    assertThat(probe.items).extracting(c -> c.message().content()).containsExactly("t0 ", "t1 ", "t2 ");
-
-    probe.subscription.request(2);
-    Thread.sleep(200);
-    assertThat(probe.items).hasSize(5);
+    // The stand-in writes the whole answer at once: only the demand can hold the items back. The
+    // probe notes every item that arrives beyond what it had requested.
+    probe.request(3);
+    Await.until("3 items", Duration.ofSeconds(10), () -> probe.items.size() >= 3);
+    assertThat(probe.items).extracting(c -> c.message().content()).startsWith("t0 ", "t1 ", "t2 ");
+    probe.request(2);
+    Await.until("5 items", Duration.ofSeconds(10), () -> probe.items.size() >= 5);
+    probe.request(1);
+    Await.until("6 items", Duration.ofSeconds(10), () -> probe.items.size() >= 6);
+    assertThat(probe.beyondDemand).as("items delivered beyond the demand").isEmpty();
     assertThat(probe.completed).isFalse();
     probe.subscription.cancel();
+    assertThat(probe.items).hasSize(6);
   }
 
   @Test
   void cancelClosesTheConnectionAtOnce() throws Exception {
     Probe<ChatResponse> probe = new Probe<>();
     client.publisher(() -> client.chatStream(chat("slow"))).subscribe(probe);
-    probe.subscription.request(Long.MAX_VALUE);
-    while (probe.items.size() < 5) {
-      Thread.sleep(5);
-    }
+    probe.request(Long.MAX_VALUE);
+    Await.until("5 items", Duration.ofSeconds(10), () -> probe.items.size() >= 5);
     probe.subscription.cancel();
 
     assertThat(standIn.awaitDisconnect(Duration.ofSeconds(5))).isTrue();
     int seen = probe.items.size();
-    Thread.sleep(100);
-    assertThat(probe.items).hasSize(seen);
-    assertThat(probe.terminated.getCount()).isEqualTo(1); // no signal after cancel
+    // The slow model sends a token every 5 ms: any item or terminal signal after the disconnect
+    // shows within this window.
+    Await.holdsFor("no signal after cancel", Duration.ofMillis(200),
+        () -> probe.items.size() == seen && probe.terminated.getCount() == 1);
+    assertThat(seen).isLessThan(TOKENS.length);
   }
 
   @Test
@@ -133,7 +162,7 @@ class PublisherTest {
     OllamaClient wrongKey = OllamaClient.builder().baseUrl(standIn.baseUrl()).apiKey("kw-secret-wrong").build();
     try (wrongKey) {
       wrongKey.publisher(() -> wrongKey.chatStream(chat("llama3.2"))).subscribe(probe);
-      probe.subscription.request(1);
+      probe.request(1);
       assertThat(probe.terminated.await(5, TimeUnit.SECONDS)).isTrue();
     }
     assertThat(probe.error.get()).isInstanceOf(OllamaAuthenticationException.class);
@@ -145,7 +174,7 @@ class PublisherTest {
     standIn.enqueue(Fault.errorAfter(2, "boom"));
     Probe<ChatResponse> probe = new Probe<>();
     client.publisher(() -> client.chatStream(chat("llama3.2"))).subscribe(probe);
-    probe.subscription.request(Long.MAX_VALUE);
+    probe.request(Long.MAX_VALUE);
     assertThat(probe.terminated.await(5, TimeUnit.SECONDS)).isTrue();
     assertThat(probe.items).hasSize(2);
     assertThat(probe.error.get()).isInstanceOf(OllamaStreamException.class).hasMessageContaining("boom");
@@ -155,7 +184,7 @@ class PublisherTest {
   void aNonPositiveRequestIsAnError() throws Exception {
     Probe<ChatResponse> probe = new Probe<>();
     client.publisher(() -> client.chatStream(chat("llama3.2"))).subscribe(probe);
-    probe.subscription.request(0);
+    probe.request(0);
     assertThat(probe.terminated.await(5, TimeUnit.SECONDS)).isTrue();
     assertThat(probe.error.get()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("3.9");
   }
@@ -167,8 +196,8 @@ class PublisherTest {
     Probe<ChatResponse> b = new Probe<>();
     publisher.subscribe(a);
     publisher.subscribe(b);
-    a.subscription.request(Long.MAX_VALUE);
-    b.subscription.request(Long.MAX_VALUE);
+    a.request(Long.MAX_VALUE);
+    b.request(Long.MAX_VALUE);
     assertThat(a.terminated.await(10, TimeUnit.SECONDS) && b.terminated.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(a.items).hasSize(TOKENS.length + 1);
     assertThat(b.items).hasSize(TOKENS.length + 1);
@@ -203,7 +232,7 @@ class PublisherTest {
     client.close();
     Probe<Progress> probe = new Probe<>();
     publisher.subscribe(probe);
-    probe.subscription.request(1);
+    probe.request(1);
     assertThat(probe.terminated.await(5, TimeUnit.SECONDS)).isTrue();
     assertThat(probe.error.get()).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
   }

@@ -14,6 +14,8 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
 import okhttp3.mockwebserver.SocketPolicy;
@@ -107,11 +109,19 @@ class RetryTest {
   }
 
   @Test
-  void retryAfterIsTheWaitThePolicyAsksFor() {
-    server.enqueue(status(503).setHeader("Retry-After", "0"));
+  void retryAfterIsTheWaitThePolicyAsksFor() throws Exception {
+    // A backoff of 20-30 s against Retry-After: 0. Honoured, the retry goes out at once; ignored,
+    // the second request is at least 10 s away (the backoff's least jittered value). A 429, since
+    // OkHttp itself repeats a 503 carrying Retry-After: 0 before Keyway's policy sees it.
+    server.enqueue(status(429).setHeader("Retry-After", "0"));
     server.enqueue(new MockResponse().setBody(OK));
-    try (OllamaClient client = fastRetries().build()) {
-      assertThat(client.chat(CHAT).done()).isTrue();
+    try (OllamaClient client = OllamaClient.builder().baseUrl(server.url("/").toString())
+        .retryBackoff(Duration.ofSeconds(20), Duration.ofSeconds(30)).build()) {
+      CompletableFuture<ChatResponse> answer = CompletableFuture.supplyAsync(() -> client.chat(CHAT));
+      assertThat(server.takeRequest(5, TimeUnit.SECONDS)).as("first attempt").isNotNull();
+      assertThat(server.takeRequest(5, TimeUnit.SECONDS))
+          .as("the retry Retry-After: 0 asks for, well before the 10 s backoff").isNotNull();
+      assertThat(answer.get(5, TimeUnit.SECONDS).done()).isTrue();
     }
     assertThat(server.getRequestCount()).isEqualTo(2);
   }

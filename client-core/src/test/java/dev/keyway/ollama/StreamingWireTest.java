@@ -10,6 +10,7 @@ import dev.keyway.ollama.model.GenerateResponse;
 import dev.keyway.ollama.model.Message;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -83,12 +84,19 @@ class StreamingWireTest {
     byte[] line = token("λ€😀").getBytes(StandardCharsets.UTF_8);
     int cut = new String(line, StandardCharsets.ISO_8859_1).indexOf('\u00ce') + 1; // inside λ (CE BB)
     try (OllamaStream<ChatResponse> stream = opening.get(10, TimeUnit.SECONDS)) {
-      RawHttpServer.chunk(s, java.util.Arrays.copyOfRange(line, 0, cut));
-      Thread.sleep(50); // let the first half be read on its own
+      Iterator<ChatResponse> it = stream.iterator();
+      // One write: a whole token, then the line cut inside λ. The client has read it once the
+      // token reaches the caller, and the rest of the line is not sent before that.
+      byte[] first = token("a").getBytes(StandardCharsets.UTF_8);
+      byte[] head = java.util.Arrays.copyOf(first, first.length + cut);
+      System.arraycopy(line, 0, head, first.length, cut);
+      RawHttpServer.chunk(s, head);
+      assertThat(it.next().message().content()).isEqualTo("a");
       RawHttpServer.chunk(s, java.util.Arrays.copyOfRange(line, cut, line.length));
       RawHttpServer.chunk(s, DONE);
       RawHttpServer.end(s);
-      assertThat(stream.result().message().content()).isEqualTo("λ€😀");
+      assertThat(it.next().message().content()).isEqualTo("λ€😀");
+      assertThat(stream.result().message().content()).isEqualTo("aλ€😀");
     }
   }
 
@@ -237,15 +245,34 @@ class StreamingWireTest {
     Socket s = server.startStream();
     OllamaStream<ChatResponse> stream = opening.get(10, TimeUnit.SECONDS);
     RawHttpServer.chunk(s, token("first"));
+    List<String> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.concurrent.atomic.AtomicReference<Thread> readingThread = new java.util.concurrent.atomic.AtomicReference<>();
     CompletableFuture<List<String>> reader = CompletableFuture.supplyAsync(() -> {
-      List<String> got = new ArrayList<>();
+      readingThread.set(Thread.currentThread());
       stream.forEach(c -> got.add(c.message().content()));
       return got;
     });
-    Thread.sleep(100);
+    // Close once the reader has the first token and is blocked reading the socket for the next.
+    Await.until("the reader to block on the socket after the first token", Duration.ofSeconds(5),
+        () -> got.size() == 1 && inSocketRead(readingThread.get()));
     stream.close();
     assertThat(reader.get(5, TimeUnit.SECONDS)).containsExactly("first");
     assertThat(RawHttpServer.clientClosed(s, 5000)).isTrue();
+  }
+
+  /** Whether {@code t} is blocked reading a socket (the JDK's socket input, under Okio). */
+  static boolean inSocketRead(Thread t) {
+    if (t == null) {
+      return false;
+    }
+    for (StackTraceElement frame : t.getStackTrace()) {
+      if (frame.getMethodName().startsWith("read")
+          && (frame.getClassName().equals("sun.nio.ch.NioSocketImpl")
+              || frame.getClassName().equals("java.net.SocketInputStream"))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Test

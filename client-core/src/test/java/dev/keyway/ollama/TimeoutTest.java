@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.keyway.ollama.model.ChatRequest;
 import dev.keyway.ollama.model.ChatResponse;
 import dev.keyway.ollama.model.Message;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
@@ -91,18 +93,27 @@ class TimeoutTest {
 
   @Test
   void aCallerSlowerThanTheReadTimeoutIsNotATimeout() throws Exception {
-    // The timeout is the server's silence while the client waits, not the caller's pauses.
-    server.enqueue(new MockResponse().setHeader("Content-Type", "application/x-ndjson")
-        .setBody(TOKEN + TOKEN + DONE));
-    try (OllamaClient client = OllamaClient.builder().baseUrl(server.url("/").toString())
-        .readTimeout(Duration.ofMillis(200)).maxRetries(0).build();
-        OllamaStream<ChatResponse> stream = client.chatStream(CHAT)) {
-      Iterator<ChatResponse> it = stream.iterator();
-      it.next();
-      Thread.sleep(600);
-      it.next();
-      Thread.sleep(600);
-      assertThat(it.next().done()).isTrue();
+    // The timeout is the server's silence while the client waits, not the caller's pauses. Each
+    // line is sent only after the caller's pause, so every next() needs its own socket read: a
+    // client that counted the caller's time would hang up during the pause and fail that read.
+    try (RawHttpServer raw = new RawHttpServer();
+        OllamaClient client = OllamaClient.builder().baseUrl(raw.baseUrl())
+            .readTimeout(Duration.ofMillis(200)).maxRetries(0).build()) {
+      CompletableFuture<OllamaStream<ChatResponse>> opening =
+          CompletableFuture.supplyAsync(() -> client.chatStream(CHAT));
+      Socket s = raw.startStream();
+      try (OllamaStream<ChatResponse> stream = opening.get(10, TimeUnit.SECONDS)) {
+        Iterator<ChatResponse> it = stream.iterator();
+        RawHttpServer.chunk(s, TOKEN);
+        assertThat(it.next().message().content()).isEqualTo("a");
+        // The caller is busy for three read timeouts; the client must keep the connection.
+        assertThat(RawHttpServer.clientClosed(s, 600)).as("client hung up during the caller's pause").isFalse();
+        RawHttpServer.chunk(s, TOKEN);
+        assertThat(it.next().message().content()).isEqualTo("a");
+        assertThat(RawHttpServer.clientClosed(s, 600)).as("client hung up during the caller's pause").isFalse();
+        RawHttpServer.chunk(s, DONE);
+        assertThat(it.next().done()).isTrue();
+      }
     }
   }
 

@@ -14,13 +14,39 @@ import org.jspecify.annotations.Nullable;
  * Folds a stream's chunks into the answer a non-streamed call would have returned: text and
  * thinking joined, tool calls gathered from every chunk (they may ride on the done chunk too),
  * logprobs joined, reason and statistics from the done chunk.
+ *
+ * <p>What it holds is bounded by {@code maxSize} (characters of text and thinking, plus an
+ * estimate per tool call and log probability): past it, it drops what it held, keeps nothing
+ * more, and says {@link #overflowed()}, so an endless or enormous stream cannot exhaust memory.
  */
 abstract class Accumulator<T> {
+  static final int TOOL_CALL_SIZE = 1024;
+  static final int LOGPROB_SIZE = 64;
+
   final StringBuilder text = new StringBuilder();
   final StringBuilder thinking = new StringBuilder();
   final List<ToolCall> toolCalls = new ArrayList<>();
   final List<Logprob> logprobs = new ArrayList<>();
+  private final long maxSize;
+  private long held;
+  private boolean overflowed;
   @Nullable T last;
+
+  Accumulator(long maxSize) {
+    this.maxSize = maxSize;
+  }
+
+  /** What {@code chunk} would add to what is held, roughly in bytes. */
+  abstract long sizeOf(T chunk);
+
+  long maxSize() {
+    return maxSize;
+  }
+
+  /** Whether the joined answer grew past the bound: {@link #result()} has nothing to give. */
+  boolean overflowed() {
+    return overflowed;
+  }
 
   abstract boolean isDone(T chunk);
 
@@ -36,11 +62,29 @@ abstract class Accumulator<T> {
   abstract T build(T done);
 
   final void add(T chunk) {
-    addParts(chunk);
     last = chunk;
+    if (overflowed) {
+      return;
+    }
+    long size = sizeOf(chunk);
+    if (size > maxSize - held) {
+      overflowed = true;
+      text.setLength(0);
+      text.trimToSize();
+      thinking.setLength(0);
+      thinking.trimToSize();
+      toolCalls.clear();
+      logprobs.clear();
+      return;
+    }
+    held += size;
+    addParts(chunk);
   }
 
   final T result() {
+    if (overflowed) {
+      throw new IllegalStateException("the answer grew past " + maxSize);
+    }
     if (last == null || !isDone(last)) {
       throw new IllegalStateException("no done chunk yet");
     }
@@ -52,6 +96,17 @@ abstract class Accumulator<T> {
   }
 
   static final class Chat extends Accumulator<ChatResponse> {
+    Chat(long maxSize) {
+      super(maxSize);
+    }
+
+    @Override
+    long sizeOf(ChatResponse chunk) {
+      Message m = chunk.message();
+      return m.content().length() + (m.thinking() == null ? 0 : m.thinking().length())
+          + (long) m.toolCalls().size() * TOOL_CALL_SIZE + (long) chunk.logprobs().size() * LOGPROB_SIZE;
+    }
+
     @Override
     boolean isDone(ChatResponse chunk) {
       return chunk.done();
@@ -86,6 +141,17 @@ abstract class Accumulator<T> {
   }
 
   static final class Generate extends Accumulator<GenerateResponse> {
+    Generate(long maxSize) {
+      super(maxSize);
+    }
+
+    @Override
+    long sizeOf(GenerateResponse chunk) {
+      return chunk.response().length() + (chunk.thinking() == null ? 0 : chunk.thinking().length())
+          + (long) chunk.toolCalls().size() * TOOL_CALL_SIZE
+          + (long) chunk.logprobs().size() * LOGPROB_SIZE;
+    }
+
     @Override
     boolean isDone(GenerateResponse chunk) {
       return chunk.done();
@@ -117,6 +183,15 @@ abstract class Accumulator<T> {
 
   /** Pull, push and create: no text to join; complete on {@code "status": "success"}. */
   static final class Transfer extends Accumulator<Progress> {
+    Transfer(long maxSize) {
+      super(maxSize);
+    }
+
+    @Override
+    long sizeOf(Progress chunk) {
+      return 0; // only the last line is kept
+    }
+
     @Override
     boolean isDone(Progress chunk) {
       return chunk.isSuccess();

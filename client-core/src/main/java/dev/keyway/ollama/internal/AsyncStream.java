@@ -27,8 +27,35 @@ final class AsyncStream<T> implements StreamHandle<T>, Runnable {
     this.onFinish = onFinish;
   }
 
+  /**
+   * Reads the stream into the handler. The future completes on every path, whatever the handler
+   * does: with the result, with the stream's exception (even when {@code onError} throws), with the
+   * handler's own exception (from {@code onNext} or {@code onComplete}; the stream is then closed,
+   * which cancels the call), or cancelled.
+   */
   @Override
   public void run() {
+    try {
+      read();
+    } catch (RuntimeException | Error e) {
+      // Thrown by the handler itself: the stream is closed (and so cancelled) by try-with-resources.
+      LOG.log(Level.WARNING, "StreamHandler threw; the stream was cancelled", e);
+      future.completeExceptionally(e);
+    } finally {
+      try {
+        onFinish.run();
+      } finally {
+        if (cancelled) {
+          future.cancel(false);
+        } else if (!future.isDone()) {
+          future.completeExceptionally(new IllegalStateException("stream ended without a result"));
+        }
+      }
+    }
+  }
+
+  private void read() {
+    T result;
     try (OllamaStream<T> s = open.apply(cancellation)) {
       stream = s;
       if (cancelled) {
@@ -43,24 +70,23 @@ final class AsyncStream<T> implements StreamHandle<T>, Runnable {
       if (cancelled) {
         return;
       }
-      T result = s.result();
-      handler.onComplete(result);
-      future.complete(result);
+      result = s.result();
     } catch (OllamaException e) {
       if (!cancelled) {
-        handler.onError(e);
-        future.completeExceptionally(e);
+        try {
+          handler.onError(e);
+        } catch (RuntimeException handlerFailure) {
+          LOG.log(Level.WARNING, "StreamHandler.onError threw; ignored", handlerFailure);
+        } finally {
+          // Whatever onError does, the future learns the stream's own failure.
+          future.completeExceptionally(e);
+        }
       }
-    } catch (RuntimeException | Error e) {
-      // Thrown by the handler itself: the stream is closed (and so cancelled) by try-with-resources.
-      LOG.log(Level.WARNING, "StreamHandler threw; the stream was cancelled", e);
-      future.completeExceptionally(e);
-    } finally {
-      onFinish.run();
-      if (cancelled) {
-        future.cancel(false);
-      }
+      return;
     }
+    // Outside the try: an OllamaException thrown by onComplete is the handler's, not the stream's.
+    handler.onComplete(result);
+    future.complete(result);
   }
 
   @Override

@@ -31,7 +31,8 @@ public record ClientConfig(
     @Nullable X509TrustManager trustManager,
     @Nullable OkHttpClient okHttpClient,
     @Nullable Executor executor,
-    @Nullable OllamaCallListener listener) {
+    @Nullable OllamaCallListener listener,
+    long maxAnswerSize) {
 
   @Override
   public String toString() {

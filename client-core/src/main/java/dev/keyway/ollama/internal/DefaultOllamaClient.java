@@ -7,6 +7,7 @@ import dev.keyway.ollama.OllamaCallListener;
 import dev.keyway.ollama.OllamaClient;
 import dev.keyway.ollama.OllamaException;
 import dev.keyway.ollama.OllamaModels;
+import dev.keyway.ollama.OllamaProtocolException;
 import dev.keyway.ollama.OllamaStream;
 import dev.keyway.ollama.PassThroughRequest;
 import dev.keyway.ollama.PassThroughResponse;
@@ -76,6 +77,7 @@ public final class DefaultOllamaClient implements OllamaClient {
   private final Executor executor;
   private final @Nullable ExecutorService ownedExecutor;
   private final @Nullable OllamaCallListener listener;
+  private final long maxAnswerSize;
   private final Set<AsyncStream<?>> running = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final ObjectWriter chatWriter = Json.MAPPER.writerFor(ChatRequest.class);
@@ -83,16 +85,18 @@ public final class DefaultOllamaClient implements OllamaClient {
   private final ObjectWriter plainWriter = Json.MAPPER.writer();
   private final @Nullable String credentialHeader;
   private final @Nullable Supplier<String> credentialValue;
-  private final OllamaModels models = new DefaultOllamaModels(this);
+  private final OllamaModels models = new DefaultOllamaModels(this, RequestOptions.none());
 
   private DefaultOllamaClient(ClientConfig config) {
     this.baseUrl = config.baseUrl();
     this.listener = config.listener();
+    this.maxAnswerSize = config.maxAnswerSize();
     this.redactor = new Redactor(config.credentialValue());
     this.errors = new HttpErrors(config.credentialHeader(), redactor);
     this.ownsPool = config.okHttpClient() == null;
     this.http = buildHttp(config);
-    this.transport = new Transport(baseUrl, http, RetryPolicy.create(config), errors, redactor, closed);
+    this.transport = new Transport(baseUrl, http, RetryPolicy.create(config), errors, redactor, closed,
+        config.maxAnswerSize());
     this.credentialHeader = config.credentialHeader();
     this.credentialValue = config.credentialValue();
     if (config.executor() != null) {
@@ -145,8 +149,14 @@ public final class DefaultOllamaClient implements OllamaClient {
         .callTimeout(config.callTimeout() == null ? Duration.ZERO : config.callTimeout())
         // Redirects that change the scheme are refused: OkHttp hands us the 3xx, reported as such.
         .followSslRedirects(false)
-        .addNetworkInterceptor(chain -> chain.proceed(
-            chain.request().newBuilder().header("User-Agent", USER_AGENT).build()));
+        // Every request asks for an uncompressed answer, whoever built it: OkHttp inflates gzip
+        // only when it asked for it itself, so a hostile proxy's gzip bomb stays a small body.
+        .addInterceptor(chain -> chain.proceed(
+            chain.request().newBuilder().header("Accept-Encoding", "identity").build()))
+        .addNetworkInterceptor(chain -> {
+          Transport.Attempt.connected(chain.request()); // network interceptors run once connected
+          return chain.proceed(chain.request().newBuilder().header("User-Agent", USER_AGENT).build());
+        });
     if (config.sslSocketFactory() != null && config.trustManager() != null) {
       b.sslSocketFactory(config.sslSocketFactory(), config.trustManager());
     }
@@ -209,22 +219,24 @@ public final class DefaultOllamaClient implements OllamaClient {
   }
 
   @Override
-  public List<ModelSummary> listModels() {
+  public List<ModelSummary> listModels(RequestOptions options) {
+    Objects.requireNonNull(options, "options");
     CallTracker tracker = track("api/tags", null, false);
     List<ModelSummary> models =
-        unary(get("api/tags"), RequestOptions.none(), TagsResponse.class, tracker).models();
+        unary(get("api/tags"), options, TagsResponse.class, tracker).models();
     tracker.success(null);
     return models;
   }
 
   @Override
-  public String version() {
+  public String version(RequestOptions options) {
+    Objects.requireNonNull(options, "options");
     CallTracker tracker = track("api/version", null, false);
-    JsonNode node = unary(get("api/version"), RequestOptions.none(), JsonNode.class, tracker);
+    JsonNode node = unary(get("api/version"), options, JsonNode.class, tracker);
     JsonNode version = node.get("version");
     if (version == null || !version.isTextual()) {
-      OllamaException e = new OllamaException("GET " + baseUrl + "api/version answered without a"
-          + " \"version\" field; is the base URL an Ollama server?");
+      OllamaException e = new OllamaProtocolException("GET " + baseUrl + "api/version answered"
+          + " without a \"version\" field; is the base URL an Ollama server?", null);
       tracker.failure(e);
       throw e;
     }
@@ -233,16 +245,16 @@ public final class DefaultOllamaClient implements OllamaClient {
   }
 
   @Override
-  public EmbedResponse embed(EmbedRequest request) {
+  public EmbedResponse embed(EmbedRequest request, RequestOptions options) {
     Objects.requireNonNull(request, "request");
-    return postJson("api/embed", request.model(), request, EmbedResponse.class);
+    return postJson("api/embed", request.model(), request, EmbedResponse.class, options);
   }
 
   @Override
-  public double[] embeddings(EmbeddingsRequest request) {
+  public double[] embeddings(EmbeddingsRequest request, RequestOptions options) {
     Objects.requireNonNull(request, "request");
     LegacyEmbedding answer =
-        postJson("api/embeddings", request.model(), request, LegacyEmbedding.class);
+        postJson("api/embeddings", request.model(), request, LegacyEmbedding.class, options);
     return answer.embedding() == null ? new double[0] : answer.embedding();
   }
 
@@ -253,30 +265,31 @@ public final class DefaultOllamaClient implements OllamaClient {
   record RunningModels(@Nullable List<RunningModel> models) {}
 
   @Override
-  public List<RunningModel> running() {
+  public List<RunningModel> running(RequestOptions options) {
+    Objects.requireNonNull(options, "options");
     CallTracker tracker = track("api/ps", null, false);
-    RunningModels answer = unary(get("api/ps"), RequestOptions.none(), RunningModels.class, tracker);
+    RunningModels answer = unary(get("api/ps"), options, RunningModels.class, tracker);
     tracker.success(null);
     return answer.models() == null ? List.of() : List.copyOf(answer.models());
   }
 
   @Override
-  public ShowResponse show(String model) {
-    return show(model, false);
+  public ShowResponse show(String model, RequestOptions options) {
+    return show(model, false, options);
   }
 
   @Override
-  public ShowResponse showVerbose(String model) {
-    return show(model, true);
+  public ShowResponse showVerbose(String model, RequestOptions options) {
+    return show(model, true, options);
   }
 
-  private ShowResponse show(String model, boolean verbose) {
+  private ShowResponse show(String model, boolean verbose, RequestOptions options) {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("model", requireModel(model, "model"));
     if (verbose) {
       body.put("verbose", true);
     }
-    return postJson("api/show", model, body, ShowResponse.class);
+    return postJson("api/show", model, body, ShowResponse.class, options);
   }
 
   @Override
@@ -285,7 +298,7 @@ public final class DefaultOllamaClient implements OllamaClient {
   }
 
   @Override
-  public WebSearchResponse webSearch(String query, int maxResults) {
+  public WebSearchResponse webSearch(String query, int maxResults, RequestOptions options) {
     Objects.requireNonNull(query, "query");
     if (query.isBlank()) {
       throw new IllegalArgumentException("webSearch needs a query");
@@ -297,17 +310,17 @@ public final class DefaultOllamaClient implements OllamaClient {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("query", query);
     body.put("max_results", maxResults);
-    return postJson("api/web_search", null, body, WebSearchResponse.class);
+    return postJson("api/web_search", null, body, WebSearchResponse.class, options);
   }
 
   @Override
-  public WebFetchResponse webFetch(String url) {
+  public WebFetchResponse webFetch(String url, RequestOptions options) {
     Objects.requireNonNull(url, "url");
     if (url.isBlank()) {
       throw new IllegalArgumentException("webFetch needs a URL");
     }
     requireBearer("webFetch");
-    return postJson("api/web_fetch", null, Map.of("url", url), WebFetchResponse.class);
+    return postJson("api/web_fetch", null, Map.of("url", url), WebFetchResponse.class, options);
   }
 
   private void requireBearer(String method) {
@@ -340,53 +353,43 @@ public final class DefaultOllamaClient implements OllamaClient {
   }
 
   /** POSTs {@code body} as JSON and decodes the JSON answer. */
-  <T> T postJson(String path, @Nullable String model, Object body, Class<T> type) {
+  <T> T postJson(String path, @Nullable String model, Object body, Class<T> type,
+      RequestOptions options) {
+    Objects.requireNonNull(options, "options");
     CallTracker tracker = track(path, model, false);
-    T answer = unary(post(path, write(plainWriter, body, false), false), RequestOptions.none(), type,
-        tracker);
+    T answer = unary(post(path, write(plainWriter, body, false), false), options, type, tracker);
     tracker.success(null);
     return answer;
   }
 
   /** Sends a request whose successful answer has no body worth reading (copy, delete, blobs). */
-  void sendForStatus(Request request, String endpoint, @Nullable String model) {
+  void sendForStatus(Request request, String endpoint, @Nullable String model, RequestOptions options) {
     CallTracker tracker = track(endpoint, model, false);
-    execute(request, RequestOptions.none(), new Cancellation(), tracker).response().close();
+    execute(request, options, new Cancellation(), tracker).response().close();
     tracker.success(null);
   }
 
   /** Opens a pull, push or create progress stream. */
   OllamaStream<Progress> transferStream(String path, @Nullable String model, byte[] body,
-      Cancellation cancellation) {
+      RequestOptions options, Cancellation cancellation) {
     CallTracker tracker = track(path, model, true);
     Request http = post(path, body, true);
-    return new NdjsonStream<>(execute(http, RequestOptions.none(), cancellation, tracker),
-        ChunkDecoder.databind(Progress.class), new Accumulator.Transfer(), errors, redactor, tracker);
+    return new NdjsonStream<>(execute(http, options, cancellation, tracker),
+        ChunkDecoder.databind(Progress.class), new Accumulator.Transfer(maxAnswerSize), errors, redactor, tracker);
   }
 
   <T> StreamHandle<T> async(Function<Cancellation, OllamaStream<T>> open, StreamHandler<T> handler) {
     return startAsync(open, handler);
   }
 
-  HttpUrl endpointUrl(String path) {
-    return endpoint(path);
+  /** A request for {@code path} that asks for an uncompressed answer, as every request does. */
+  Request.Builder request(String path) {
+    return new Request.Builder().url(endpoint(path)).header("Accept-Encoding", "identity");
   }
 
   /** {@code body} as JSON, with {@code "stream"} set on types that declare it. */
   byte[] json(Object body, boolean stream) {
     return write(Json.MAPPER.writerFor(body.getClass()), body, stream);
-  }
-
-  /**
-   * For Keyway's own gateway: sends {@code json} to {@code path} (for example {@code api/chat})
-   * with this client's credential, timeouts, retries and error mapping, and returns the 2xx
-   * exchange unread. Errors throw as from any other method. The caller must close the response.
-   */
-  public Exchange send(String method, String path, byte @Nullable [] json, boolean streaming) {
-    Request.Builder request = new Request.Builder().url(endpoint(path))
-        .header("Accept", streaming ? NDJSON : "application/json");
-    request.method(method, json == null ? null : RequestBody.create(json, JSON));
-    return execute(request.build(), RequestOptions.none(), new Cancellation(), CallTracker.NONE);
   }
 
   @Override
@@ -412,7 +415,7 @@ public final class DefaultOllamaClient implements OllamaClient {
     CallTracker tracker = track("api/chat", request.model(), true);
     Request http = post("api/chat", write(chatWriter, request, true), true);
     return new NdjsonStream<>(execute(http, options, cancellation, tracker), new ChatChunkDecoder(),
-        new Accumulator.Chat(), errors, redactor, tracker);
+        new Accumulator.Chat(maxAnswerSize), errors, redactor, tracker);
   }
 
   private OllamaStream<GenerateResponse> openGenerateStream(
@@ -421,7 +424,7 @@ public final class DefaultOllamaClient implements OllamaClient {
     CallTracker tracker = track("api/generate", request.model(), true);
     Request http = post("api/generate", write(generateWriter, request, true), true);
     return new NdjsonStream<>(execute(http, options, cancellation, tracker), new GenerateChunkDecoder(),
-        new Accumulator.Generate(), errors, redactor, tracker);
+        new Accumulator.Generate(maxAnswerSize), errors, redactor, tracker);
   }
 
   private <T> StreamHandle<T> startAsync(
@@ -442,9 +445,9 @@ public final class DefaultOllamaClient implements OllamaClient {
    * The attempt that succeeded: its call (to cancel), its 2xx response (to read), and the read
    * timeout it was made with (0 for none).
    */
-  public record Exchange(Call call, Response response, int readTimeoutMillis) {
+  record Exchange(Call call, Response response, int readTimeoutMillis) {
     /** An exchange without a read timeout of its own. */
-    public Exchange(Call call, Response response) {
+    Exchange(Call call, Response response) {
       this(call, response, 0);
     }
   }

@@ -25,14 +25,21 @@ final class DefaultOllamaModels implements OllamaModels {
   private static final okhttp3.MediaType JSON = okhttp3.MediaType.get("application/json");
 
   private final DefaultOllamaClient client;
+  private final RequestOptions options;
 
-  DefaultOllamaModels(DefaultOllamaClient client) {
+  DefaultOllamaModels(DefaultOllamaClient client, RequestOptions options) {
     this.client = client;
+    this.options = options;
+  }
+
+  @Override
+  public OllamaModels withOptions(RequestOptions options) {
+    return new DefaultOllamaModels(client, Objects.requireNonNull(options, "options"));
   }
 
   @Override
   public List<ModelSummary> list() {
-    return client.listModels();
+    return client.listModels(options);
   }
 
   @Override
@@ -81,7 +88,7 @@ final class DefaultOllamaModels implements OllamaModels {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("model", model);
     body.put("stream", true);
-    return client.transferStream(path, model, client.json(body, true), cancellation);
+    return client.transferStream(path, model, client.json(body, true), options, cancellation);
   }
 
   @Override
@@ -102,7 +109,8 @@ final class DefaultOllamaModels implements OllamaModels {
 
   private OllamaStream<Progress> create(CreateRequest request, Cancellation cancellation) {
     Objects.requireNonNull(request, "request");
-    return client.transferStream("api/create", request.model(), client.json(request, true), cancellation);
+    return client.transferStream("api/create", request.model(), client.json(request, true), options,
+        cancellation);
   }
 
   @Override
@@ -112,25 +120,24 @@ final class DefaultOllamaModels implements OllamaModels {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("source", source);
     body.put("destination", destination);
-    Request request = new Request.Builder().url(client.endpointUrl("api/copy"))
+    Request request = client.request("api/copy")
         .post(RequestBody.create(client.json(body, false), JSON)).build();
-    client.sendForStatus(request, "api/copy", source);
+    client.sendForStatus(request, "api/copy", source, options);
   }
 
   @Override
   public void delete(String model) {
     DefaultOllamaClient.requireModel(model, "delete");
-    Request request = new Request.Builder().url(client.endpointUrl("api/delete"))
+    Request request = client.request("api/delete")
         .delete(RequestBody.create(client.json(Map.of("model", model), false), JSON)).build();
-    client.sendForStatus(request, "api/delete", model);
+    client.sendForStatus(request, "api/delete", model, options);
   }
 
   @Override
   public boolean blobExists(String digest) {
-    Request request = new Request.Builder()
-        .url(client.endpointUrl("api/blobs/" + Blobs.check(digest))).head().build();
+    Request request = client.request("api/blobs/" + Blobs.check(digest)).head().build();
     try {
-      client.sendForStatus(request, "api/blobs", null);
+      client.sendForStatus(request, "api/blobs", null, options);
       return true;
     } catch (OllamaHttpException e) {
       if (e.status() == 404) {
@@ -147,9 +154,9 @@ final class DefaultOllamaModels implements OllamaModels {
     if (blobExists(digest)) {
       return digest;
     }
-    Request request = new Request.Builder().url(client.endpointUrl("api/blobs/" + digest))
+    Request request = client.request("api/blobs/" + digest)
         .post(Blobs.body(file, digest)).build();
-    client.sendForStatus(request, "api/blobs", null);
+    client.sendForStatus(request, "api/blobs", null, options);
     return digest;
   }
 
@@ -175,6 +182,6 @@ final class DefaultOllamaModels implements OllamaModels {
     if (keepAlive != null) {
       request.keepAlive(keepAlive);
     }
-    client.generate(request.build(), RequestOptions.none());
+    client.generate(request.build(), options);
   }
 }

@@ -2,6 +2,7 @@ package dev.keyway.ollama.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.keyway.ollama.OllamaAuthenticationException;
+import dev.keyway.ollama.OllamaCancelledException;
 import dev.keyway.ollama.OllamaException;
 import dev.keyway.ollama.OllamaHttpException;
 import dev.keyway.ollama.OllamaModelNotFoundException;
@@ -16,7 +17,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLHandshakeException;
@@ -24,6 +24,7 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 import okhttp3.HttpUrl;
 import okhttp3.Request;
 import okhttp3.Response;
+import okhttp3.ResponseBody;
 import org.jspecify.annotations.Nullable;
 
 /** The one place that turns statuses, bodies and I/O failures into Keyway's exceptions. */
@@ -52,12 +53,17 @@ final class HttpErrors {
   OllamaHttpException fromResponse(Response response) {
     String body;
     try (response) {
-      body = response.peekBody(MAX_BODY_PEEK).string();
+      ResponseBody peeked = response.peekBody(MAX_BODY_PEEK);
+      body = peeked.string();
+      if (peeked.contentLength() >= MAX_BODY_PEEK) {
+        // Cut by the peek: a key straddling its end must not leave its first characters behind.
+        body = redactor.redactCutEnd(body);
+      }
     } catch (IOException e) {
       body = "";
     }
     int status = response.code();
-    String serverMessage = redactor.redact(serverMessage(body));
+    String serverMessage = quote(body);
     Duration retryAfter = retryAfter(response.header("Retry-After"));
     String where = describe(response.request());
     StringBuilder message = new StringBuilder("HTTP ").append(status).append(" from ").append(where);
@@ -107,10 +113,32 @@ final class HttpErrors {
     return start.regionMatches(true, 0, "<!doctype html", 0, 14) || start.regionMatches(true, 0, "<html", 0, 5);
   }
 
-  /** Maps an I/O failure before or during a call. */
-  OllamaException fromIo(IOException e, Request request, @Nullable String context) {
+  /**
+   * What the server said, safe to show: {@link #serverMessage(String)} of {@code body} with the
+   * credential redacted before it is cut to {@value #MAX_QUOTE} characters (cutting first could
+   * keep the start of a key that straddles the cut).
+   */
+  String quote(String body) {
+    return cut(redactor.redact(serverMessage(body, false)));
+  }
+
+  /** {@code text} (already extracted from a body) redacted, then cut. */
+  String quoteText(String text) {
+    return cut(redactor.redact(text));
+  }
+
+  /**
+   * Maps an I/O failure before or during a call.
+   *
+   * @param cancelled whether the caller cancelled the call (Keyway's own flag, never OkHttp's
+   *     message): the failure is then an {@link OllamaCancelledException}
+   */
+  OllamaException fromIo(IOException e, Request request, @Nullable String context, boolean cancelled) {
     String where = describe(request);
     String suffix = context == null ? "" : " " + context;
+    if (cancelled) {
+      return new OllamaCancelledException("Call to " + where + " was cancelled" + suffix, e);
+    }
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) {
       if (root instanceof SSLHandshakeException) {
@@ -138,22 +166,33 @@ final class HttpErrors {
           + " OllamaClient.builder().trustCertificates(Path.of(\"root.crt\"))"
           + " or ollama.ssl.bundle in Spring Boot.";
     } else if (e instanceof SocketTimeoutException || e instanceof InterruptedIOException) {
-      boolean canceled = "Canceled".equals(e.getMessage());
-      message = canceled
-          ? "Call to " + where + " was cancelled" + suffix
-          : "Timed out reading from " + where + suffix
-              + ": the server sent nothing for longer than the read timeout (or the call timeout"
-              + " ran out); raise readTimeout/callTimeout if the model is slow to load.";
+      message = "Timed out reading from " + where + suffix
+          + ": the server sent nothing for longer than the read timeout (or the call timeout"
+          + " ran out); raise readTimeout/callTimeout if the model is slow to load.";
     } else {
       message = "I/O error on " + where + suffix + ": " + safe(e.getMessage());
     }
     return new OllamaTransportException(redactor.redact(message), e);
   }
 
-  static boolean isConnectTimeout(Throwable e) {
-    return e instanceof SocketTimeoutException
-        && e.getMessage() != null
-        && e.getMessage().toLowerCase(Locale.ROOT).contains("connect timed out");
+  /** Whether {@code e} is a timeout that ran out before a connection was established. */
+  static boolean isConnectTimeout(@Nullable Throwable e) {
+    return e instanceof ConnectTimeoutException;
+  }
+
+  /**
+   * A {@link SocketTimeoutException} that happened before the connection (TCP and TLS) was
+   * established: {@link Transport} knows it by whether its network interceptor saw the attempt,
+   * never by the exception's message. Its cause is OkHttp's exception.
+   */
+  static final class ConnectTimeoutException extends SocketTimeoutException {
+    private static final long serialVersionUID = 1L;
+
+    ConnectTimeoutException(SocketTimeoutException cause) {
+      super("connect timed out");
+      initCause(cause);
+      setStackTrace(cause.getStackTrace());
+    }
   }
 
   static String describe(Request request) {
@@ -167,38 +206,42 @@ final class HttpErrors {
     return url.scheme() + "://" + host + (defaultPort ? "" : ":" + url.port());
   }
 
-  /** {@code {"error": "…"}} gives its text; anything else is quoted, whitespace folded, cut. */
   /**
-   * What the server said, short: Ollama's {@code error} field, an HTML page's title (or its text
-   * without tags), or the body itself, cut.
+   * What the server said: Ollama's {@code error} field, an HTML page's title (or its text
+   * without tags), or the body itself with whitespace folded; cut when {@code cut} is set. Text
+   * that may hold the credential must be redacted before it is cut: see {@link #quote}.
    */
-  static String serverMessage(String body) {
+  static String serverMessage(String body, boolean cut) {
     String trimmed = body.strip();
     if (isHtml(trimmed)) {
       Matcher title = HTML_TITLE.matcher(trimmed);
       String text = title.find() ? title.group(1) : HTML_TAG.matcher(trimmed).replaceAll(" ");
-      return cut(text.strip().replaceAll("\\s+", " "));
+      return cut(text.strip().replaceAll("\\s+", " "), cut);
     }
     if (trimmed.startsWith("{")) {
       try {
         JsonNode node = Json.MAPPER.readTree(trimmed);
         JsonNode error = node == null ? null : node.get("error");
         if (error != null && error.isTextual()) {
-          return cut(error.asText());
+          return cut(error.asText(), cut);
         }
       } catch (IOException notJson) {
         // fall through and quote it
       }
     }
-    return cut(trimmed.replaceAll("\\s+", " "));
+    return cut(trimmed.replaceAll("\\s+", " "), cut);
+  }
+
+  private static String cut(String s, boolean cut) {
+    return cut ? cut(s) : s;
   }
 
   static String cut(String s) {
     return s.length() <= MAX_QUOTE ? s : s.substring(0, MAX_QUOTE) + "…";
   }
 
-  private static String safe(@Nullable String s) {
-    return s == null ? "no detail" : cut(s);
+  private String safe(@Nullable String s) {
+    return s == null ? "no detail" : quoteText(s);
   }
 
   static @Nullable Duration retryAfter(@Nullable String header) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.keyway.ollama.OllamaCancelledException;
 import dev.keyway.ollama.OllamaException;
 import dev.keyway.ollama.OllamaStream;
 import dev.keyway.ollama.OllamaStreamException;
@@ -170,7 +171,7 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
       }
       T chunk = decoder.decode(parser);
       if (decoder.error != null) {
-        String text = redactor.redact(HttpErrors.cut(decoder.error));
+        String text = errors.quoteText(decoder.error);
         throw new OllamaStreamException(
             "Server reported an error in the stream from " + HttpErrors.describe(response.request())
                 + " after " + chunks + " chunk(s): " + text,
@@ -192,17 +193,22 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
     } catch (IOException e) {
       IOException cause = stalled ? new SocketTimeoutException("read timed out after "
           + TimeUnit.NANOSECONDS.toMillis(readTimeoutNanos) + " ms") : e;
-      throw errors.fromIo(cause, response.request(), "after " + chunks + " chunk(s) of the stream");
+      throw errors.fromIo(cause, response.request(), "after " + chunks + " chunk(s) of the stream",
+          closedByCaller && !stalled);
     }
   }
 
   private OllamaStreamException invalidChunk(JsonProcessingException e) {
     JsonLocation where = e.getLocation();
-    String excerpt = window == null ? "" : window.lineAt(where == null ? -1 : where.getByteOffset(), EXCERPT);
+    // Redact a long stretch of the line, then cut it: a key across the cut is masked whole.
+    String line = window == null ? "" : window.lineAt(where == null ? -1 : where.getByteOffset(), 4 * 1024);
+    String excerpt = line.endsWith("…")
+        ? redactor.redactCutEnd(line.substring(0, line.length() - 1)) : redactor.redact(line);
+    excerpt = excerpt.length() > EXCERPT ? excerpt.substring(0, EXCERPT) + "…" : excerpt;
     return new OllamaStreamException(
         "Line " + (chunks + 1) + " of the stream from " + HttpErrors.describe(response.request())
-            + " is not a valid chunk (" + redactor.redact(String.valueOf(e.getOriginalMessage()))
-            + "): " + redactor.redact(excerpt),
+            + " is not a valid chunk (" + errors.quoteText(String.valueOf(e.getOriginalMessage()))
+            + "): " + excerpt,
         null, chunks, redactor.redact(e));
   }
 
@@ -218,8 +224,32 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
 
   @Override
   public T result() {
+    // A close from another thread while this waits is a cancellation; result() asked of a stream
+    // its caller had already closed is not (there is simply no answer to give).
+    boolean closedBefore = closedByCaller;
     while (hasNext()) {
       next();
+      if (accumulator.overflowed()) {
+        break; // an endless stream ends here, not when memory does
+      }
+    }
+    if (accumulator.overflowed()) {
+      OllamaStreamException e = new OllamaStreamException("The answer streamed from "
+          + HttpErrors.describe(response.request()) + " grew past maxAnswerSize ("
+          + accumulator.maxSize() + ") after " + chunks + " chunk(s), so it was not joined: read"
+          + " its chunks instead of result(), or raise OllamaClient.Builder.maxAnswerSize.",
+          null, chunks, null);
+      if (!finished && failure == null) {
+        failure = e;
+        tracker.failure(e);
+        release();
+      }
+      throw e;
+    }
+    if (!finished && closedByCaller && !closedBefore) {
+      throw new OllamaCancelledException("Stream from " + HttpErrors.describe(response.request())
+          + " was closed by its caller after " + chunks + " chunk(s); there is no complete answer.",
+          null);
     }
     if (!finished) {
       throw new OllamaStreamException(

@@ -105,13 +105,72 @@ public final class OllamaHost {
     return withPath(url.newBuilder(), url.encodedPath());
   }
 
-  /** Whether {@code host} is a loopback name or address, where plain http cannot be sniffed. */
+  /**
+   * Whether {@code host} is loopback, where plain http cannot be sniffed: the name
+   * {@code localhost} (any letter case, with or without a final dot), an IPv4 literal in
+   * {@code 127.0.0.0/8} written as four decimal numbers, or the IPv6 literal {@code ::1} (bracketed
+   * or not, in any of its spellings, including {@code ::ffff:127.x.y.z}). The text is parsed, never
+   * matched by prefix: {@code 127.evil.example}, {@code 127.0.0.1.nip.io} and
+   * {@code localhost.evil.com} are names that DNS may point anywhere. Subdomains of
+   * {@code localhost} ({@code app.localhost}) are not counted either: RFC 6761 asks resolvers to
+   * keep them local, but the JVM hands them to the system resolver, which may ask DNS.
+   */
   public static boolean isLoopback(String host) {
-    return host.equalsIgnoreCase("localhost")
-        || host.endsWith(".localhost")
-        || host.startsWith("127.")
-        || host.equals("::1")
-        || host.equals("0:0:0:0:0:0:0:1");
+    String h = host.strip();
+    if (h.startsWith("[") && h.endsWith("]")) {
+      h = h.substring(1, h.length() - 1);
+    }
+    if (h.equalsIgnoreCase("localhost") || h.equalsIgnoreCase("localhost.")) {
+      return true;
+    }
+    if (h.indexOf(':') >= 0) {
+      return isLoopbackIpv6(h);
+    }
+    int[] octets = ipv4(h);
+    return octets != null && octets[0] == 127;
+  }
+
+  /** The four numbers of a dotted-quad IPv4 literal, or null when {@code s} is not one. */
+  private static int @org.jspecify.annotations.Nullable [] ipv4(String s) {
+    String[] parts = s.split("\\.", -1);
+    if (parts.length != 4) {
+      return null;
+    }
+    int[] octets = new int[4];
+    for (int i = 0; i < 4; i++) {
+      String p = parts[i];
+      if (p.isEmpty() || p.length() > 3 || (p.length() > 1 && p.charAt(0) == '0')) {
+        return null; // a leading zero is octal to some resolvers: not a literal we trust
+      }
+      for (int j = 0; j < p.length(); j++) {
+        char c = p.charAt(j);
+        if (c < '0' || c > '9') {
+          return null;
+        }
+      }
+      octets[i] = Integer.parseInt(p);
+      if (octets[i] > 255) {
+        return null;
+      }
+    }
+    return octets;
+  }
+
+  private static boolean isLoopbackIpv6(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+          || c == ':' || c == '.';
+      if (!ok) {
+        return false; // not a literal (a zone id such as %lo0 is not accepted either)
+      }
+    }
+    try {
+      // A literal made only of hex digits, colons and dots is parsed, never looked up in DNS.
+      return java.net.InetAddress.getByName(s).isLoopbackAddress();
+    } catch (java.net.UnknownHostException notALiteral) {
+      return false;
+    }
   }
 
   private static HttpUrl withPath(HttpUrl.Builder url, String path) {

@@ -24,6 +24,24 @@ final class Redactor {
   }
 
   /**
+   * {@link #redact(String)} for text that was cut from a longer one at its end: a key straddling
+   * the cut leaves only its first characters, which are masked too.
+   */
+  String redactCutEnd(String text) {
+    String secret = secret();
+    if (secret == null || text.isEmpty()) {
+      return text;
+    }
+    String redacted = replaceIgnoringCase(text, secret);
+    for (int k = Math.min(secret.length() - 1, redacted.length()); k > 0; k--) {
+      if (redacted.regionMatches(true, redacted.length() - k, secret, 0, k)) {
+        return redacted.substring(0, redacted.length() - k) + MASK;
+      }
+    }
+    return redacted;
+  }
+
+  /**
    * {@code in} with the credential, in any ASCII letter case, replaced by {@link #MASK} as the
    * bytes stream past; {@code in} itself when there is no credential.
    */

@@ -1,11 +1,14 @@
 package dev.keyway.ollama.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.keyway.ollama.OllamaCancelledException;
 import dev.keyway.ollama.OllamaException;
+import dev.keyway.ollama.OllamaProtocolException;
 import dev.keyway.ollama.RequestOptions;
 import io.github.resilience4j.retry.Retry;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -16,6 +19,7 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import okio.BufferedSource;
 
 /**
  * The client's engine room: builds requests for the base URL, executes them with the retry
@@ -30,6 +34,7 @@ final class Transport {
   private static final System.Logger LOG = System.getLogger("dev.keyway.ollama");
   private static final MediaType JSON = MediaType.get("application/json");
   static final String NDJSON = "application/x-ndjson";
+  private static final int MAX_EXCERPT_BYTES = 8 * 1024;
 
   private final HttpUrl baseUrl;
   private final OkHttpClient http;
@@ -37,9 +42,11 @@ final class Transport {
   private final HttpErrors errors;
   private final Redactor redactor;
   private final AtomicBoolean closed;
+  private final long maxAnswerSize;
 
   Transport(HttpUrl baseUrl, OkHttpClient http, Retry retry, HttpErrors errors, Redactor redactor,
-      AtomicBoolean closed) {
+      AtomicBoolean closed, long maxAnswerSize) {
+    this.maxAnswerSize = maxAnswerSize;
     this.baseUrl = baseUrl;
     this.http = http;
     this.retry = retry;
@@ -52,9 +59,16 @@ final class Transport {
     try (Response response = execute(request, options, new Cancellation(), tracker).response()) {
       byte[] bytes;
       try {
-        bytes = response.body().bytes();
+        // Never more than maxAnswerSize in memory, whatever Content-Length says or omits.
+        BufferedSource source = response.body().source();
+        if (response.body().contentLength() > maxAnswerSize || source.request(maxAnswerSize + 1)) {
+          throw new OllamaProtocolException("The answer from " + HttpErrors.describe(request)
+              + " is larger than maxAnswerSize (" + maxAnswerSize + " bytes); raise"
+              + " OllamaClient.Builder.maxAnswerSize if the server is right to send that much.", null);
+        }
+        bytes = source.readByteArray();
       } catch (IOException e) {
-        throw errors.fromIo(e, request, "while reading the answer");
+        throw errors.fromIo(e, request, "while reading the answer", false);
       }
       return decodeUnary(request, response, bytes, type);
     } catch (RuntimeException e) {
@@ -71,17 +85,20 @@ final class Transport {
       }
       JsonNode error = node.get("error");
       if (error != null && !error.isNull()) {
-        String text = redactor.redact(HttpErrors.cut(error.asText()));
-        throw new OllamaException("Server reported an error for " + HttpErrors.describe(request)
-            + " with status " + response.code() + ": " + text);
+        String text = errors.quoteText(error.asText());
+        throw new OllamaProtocolException("Server reported an error for "
+            + HttpErrors.describe(request) + " with status " + response.code() + ": " + text, null);
       }
       return type == JsonNode.class ? type.cast(node) : Json.MAPPER.treeToValue(node, type);
     } catch (IOException e) {
       String contentType = response.header("Content-Type", "no content type");
-      String excerpt = HttpErrors.serverMessage(new String(bytes, 0, Math.min(bytes.length, 2000),
-          StandardCharsets.UTF_8));
-      throw new OllamaException("Expected a JSON answer from " + HttpErrors.describe(request)
-          + " but got " + contentType + ": " + redactor.redact(excerpt)
+      String start = new String(bytes, 0, Math.min(bytes.length, MAX_EXCERPT_BYTES), StandardCharsets.UTF_8);
+      if (bytes.length > MAX_EXCERPT_BYTES) {
+        start = redactor.redactCutEnd(start);
+      }
+      String excerpt = errors.quoteText(HttpErrors.serverMessage(start, false));
+      throw new OllamaProtocolException("Expected a JSON answer from " + HttpErrors.describe(request)
+          + " but got " + contentType + ": " + excerpt
           + " (is the base URL an Ollama server? A proxy's login page or a wrong path answers"
           + " like this)", e);
     }
@@ -111,9 +128,11 @@ final class Transport {
     int attempts = 0;
     while (true) {
       if (cancellation.isCancelled()) {
-        throw new OllamaException("Call to " + HttpErrors.describe(request) + " was cancelled");
+        throw new OllamaCancelledException(
+            "Call to " + HttpErrors.describe(request) + " was cancelled", null);
       }
-      Call call = client.newCall(request);
+      Attempt attempt = new Attempt();
+      Call call = client.newCall(request.newBuilder().tag(Attempt.class, attempt).build());
       cancellation.attach(call);
       long start = System.nanoTime();
       OllamaException failure;
@@ -132,7 +151,9 @@ final class Transport {
         }
       } catch (IOException e) {
         logCall(request, -1, start);
-        failure = errors.fromIo(e, request, null);
+        IOException cause = e instanceof SocketTimeoutException timeout && !attempt.connected
+            ? new HttpErrors.ConnectTimeoutException(timeout) : e;
+        failure = errors.fromIo(cause, request, null, cancellation.isCancelled());
       }
       if (cancellation.isCancelled()) {
         throw failure;
@@ -150,10 +171,10 @@ final class Transport {
       String location = response.header("Location", "");
       HttpUrl target = response.request().url().resolve(location);
       String where = target == null ? "an unreadable location" : HttpErrors.origin(target) + target.encodedPath();
-      return new OllamaException("HTTP " + response.code() + " from "
+      return new OllamaProtocolException("HTTP " + response.code() + " from "
           + HttpErrors.describe(response.request()) + " redirects to " + where
           + "; Keyway does not follow redirects that change the scheme (https to http, or http to"
-          + " https). Use the final URL as the base URL.");
+          + " https). Use the final URL as the base URL.", null);
     }
   }
 
@@ -194,6 +215,23 @@ final class Transport {
   Request get(String path) {
     return new Request.Builder().url(endpoint(path)).header("Accept", "application/json")
         .header("Accept-Encoding", "identity").get().build();
+  }
+
+  /**
+   * One attempt of a call, as a tag of its request: the client's network interceptor marks it
+   * connected once a connection (TCP and TLS) is established, which tells a connect timeout from a
+   * read timeout without reading exception messages.
+   */
+  static final class Attempt {
+    volatile boolean connected;
+
+    /** For a network interceptor: marks the attempt of {@code request}, if any, connected. */
+    static void connected(Request request) {
+      Attempt attempt = request.tag(Attempt.class);
+      if (attempt != null) {
+        attempt.connected = true;
+      }
+    }
   }
 
   HttpUrl endpoint(String path) {

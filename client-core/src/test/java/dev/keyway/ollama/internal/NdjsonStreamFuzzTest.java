@@ -37,8 +37,8 @@ class NdjsonStreamFuzzTest {
     DefaultOllamaClient.Exchange exchange = new DefaultOllamaClient.Exchange(call, response);
     HttpErrors errors = new HttpErrors("X-API-Key", new Redactor(() -> KEY));
     try (NdjsonStream<?> stream = chat
-        ? new NdjsonStream<>(exchange, new ChatChunkDecoder(), new Accumulator.Chat(), errors, new Redactor(() -> KEY), CallTracker.NONE)
-        : new NdjsonStream<>(exchange, new GenerateChunkDecoder(), new Accumulator.Generate(), errors, new Redactor(() -> KEY), CallTracker.NONE)) {
+        ? new NdjsonStream<>(exchange, new ChatChunkDecoder(), new Accumulator.Chat(Long.MAX_VALUE), errors, new Redactor(() -> KEY), CallTracker.NONE)
+        : new NdjsonStream<>(exchange, new GenerateChunkDecoder(), new Accumulator.Generate(Long.MAX_VALUE), errors, new Redactor(() -> KEY), CallTracker.NONE)) {
       for (Object chunk : stream) {
         if (chunk == null) {
           throw new AssertionError("a null chunk reached the caller");

@@ -118,7 +118,7 @@ class WireFixturesTest {
         continue;
       }
       Object chunk = Json.MAPPER.readValue(line, type);
-      assertThat(chunk).isNotNull();
+      assertChunkCarriesTheLine(tree, chunk);
       chunks.add(chunk);
     }
     if (name.contains("error")) {
@@ -452,6 +452,30 @@ class WireFixturesTest {
         ? Integer.valueOf(tree.get("prompt_eval_count").intValue()) : null);
     assertThat(evalCount).isEqualTo(tree.has("eval_count")
         ? Integer.valueOf(tree.get("eval_count").intValue()) : null);
+  }
+
+  /** The values a stream line carries are the chunk's: model, time, text, thinking, done. */
+  private static void assertChunkCarriesTheLine(JsonNode tree, Object chunk) {
+    if (chunk instanceof ChatResponse c) {
+      assertThat(c.model()).isEqualTo(tree.path("model").asText());
+      assertThat(c.createdAt()).isEqualTo(Instant.parse(tree.get("created_at").asText()));
+      assertThat(c.message().content()).isEqualTo(tree.at("/message/content").asText());
+      assertThat(c.message().thinking()).isEqualTo(textOrNull(tree.path("message"), "thinking"));
+      assertThat(c.message().toolCalls()).hasSize(tree.at("/message/tool_calls").size());
+      assertThat(c.done()).as("done of %s", tree).isEqualTo(tree.path("done").asBoolean());
+      assertMetrics(tree, c.totalDuration(), c.loadDuration(), c.promptEvalCount(),
+          c.promptEvalDuration(), c.evalCount(), c.evalDuration());
+    } else {
+      GenerateResponse g = (GenerateResponse) chunk;
+      assertThat(g.model()).isEqualTo(tree.path("model").asText());
+      assertThat(g.createdAt()).isEqualTo(Instant.parse(tree.get("created_at").asText()));
+      assertThat(g.response()).isEqualTo(tree.path("response").asText());
+      assertThat(g.thinking()).isEqualTo(textOrNull(tree, "thinking"));
+      assertThat(g.context()).hasSize(tree.path("context").size());
+      assertThat(g.done()).as("done of %s", tree).isEqualTo(tree.path("done").asBoolean());
+      assertMetrics(tree, g.totalDuration(), g.loadDuration(), g.promptEvalCount(),
+          g.promptEvalDuration(), g.evalCount(), g.evalDuration());
+    }
   }
 
   private static Duration nanosOrNull(JsonNode tree, String field) {

@@ -59,6 +59,8 @@ public class OllamaProperties {
 
   private final Ssl ssl = new Ssl();
 
+  private final Health health = new Health();
+
   public @Nullable String getBaseUrl() {
     return baseUrl;
   }
@@ -131,6 +133,10 @@ public class OllamaProperties {
     return ssl;
   }
 
+  public Health getHealth() {
+    return health;
+  }
+
   @Override
   public String toString() {
     return "OllamaProperties{baseUrl=" + baseUrl + ", host=" + host + ", apiKey="
@@ -171,6 +177,23 @@ public class OllamaProperties {
 
     public void setMaxBackoff(@Nullable Duration maxBackoff) {
       this.maxBackoff = maxBackoff;
+    }
+  }
+
+  /** Health indicator settings. */
+  public static class Health {
+    /**
+     * Longest a health check waits for Ollama's answer, connecting included; one attempt, no
+     * retries, whatever the read timeout. Past it, Ollama is reported down.
+     */
+    private Duration timeout = Duration.ofSeconds(3);
+
+    public Duration getTimeout() {
+      return timeout;
+    }
+
+    public void setTimeout(Duration timeout) {
+      this.timeout = timeout;
     }
   }
 

@@ -23,6 +23,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -42,6 +43,9 @@ import org.springframework.test.context.DynamicPropertySource;
     properties = {"ollama.gateway.enabled=true", "ollama.api-key-header=X-API-Key", "ollama.retry.max-retries=0",
         // One request thread per open stream: room for every concurrent chat (see docs/soak.md).
         "server.tomcat.threads.max=256", "server.tomcat.accept-count=256"})
+// -Psoak runs ten rounds and waits out the pools' 60 s idle time (about 4 minutes): longer than
+// the build's 60 s default per test.
+@Timeout(value = 20, unit = java.util.concurrent.TimeUnit.MINUTES)
 class GatewaySoakTest {
   static final String KEY = "kw-secret-soak";
   static final int STREAMS = Integer.getInteger("soak.streams", 200);

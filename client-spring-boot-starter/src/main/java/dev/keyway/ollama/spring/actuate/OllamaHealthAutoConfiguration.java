@@ -2,6 +2,9 @@ package dev.keyway.ollama.spring.actuate;
 
 import dev.keyway.ollama.OllamaClient;
 import dev.keyway.ollama.spring.OllamaAutoConfiguration;
+import dev.keyway.ollama.spring.OllamaProperties;
+import java.time.Duration;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -32,8 +35,9 @@ public class OllamaHealthAutoConfiguration {
   static class Boot4 {
     @Bean
     @ConditionalOnMissingBean(name = "ollamaHealthIndicator")
-    OllamaBoot4HealthIndicator ollamaHealthIndicator(OllamaClient client) {
-      return new OllamaBoot4HealthIndicator(client);
+    OllamaBoot4HealthIndicator ollamaHealthIndicator(
+        OllamaClient client, ObjectProvider<OllamaProperties> properties) {
+      return new OllamaBoot4HealthIndicator(client, healthTimeout(properties));
     }
   }
 
@@ -43,8 +47,15 @@ public class OllamaHealthAutoConfiguration {
   static class Boot3 {
     @Bean
     @ConditionalOnMissingBean(name = "ollamaHealthIndicator")
-    OllamaHealthIndicator ollamaHealthIndicator(OllamaClient client) {
-      return new OllamaHealthIndicator(client);
+    OllamaHealthIndicator ollamaHealthIndicator(
+        OllamaClient client, ObjectProvider<OllamaProperties> properties) {
+      return new OllamaHealthIndicator(client, healthTimeout(properties));
     }
+  }
+
+  /** {@code ollama.health.timeout}, or its default when the properties are not bound. */
+  static Duration healthTimeout(ObjectProvider<OllamaProperties> properties) {
+    OllamaProperties p = properties.getIfAvailable();
+    return p == null ? new OllamaProperties.Health().getTimeout() : p.getHealth().getTimeout();
   }
 }

@@ -5,18 +5,36 @@ import dev.keyway.ollama.OllamaClient;
 import dev.keyway.ollama.OllamaException;
 import dev.keyway.ollama.OllamaHttpException;
 import dev.keyway.ollama.OllamaTransportException;
+import dev.keyway.ollama.RequestOptions;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Asks Ollama for its version with the client's credential and says what the answer means. Shared
  * by the Spring Boot 3 and 4 health indicators, whose APIs live in different packages.
+ *
+ * <p>The question is bounded: one attempt, answered within {@code timeout} (connecting included)
+ * or counted as down, whatever the client's own read timeout and retries are. A hung upstream
+ * must not hang {@code /actuator/health}, nor a Kubernetes probe behind it.
  */
 final class OllamaHealthProbe {
-  private final OllamaClient client;
+  /** Default bound on a health check: {@value #DEFAULT_TIMEOUT_SECONDS} s. */
+  static final long DEFAULT_TIMEOUT_SECONDS = 3;
 
-  OllamaHealthProbe(OllamaClient client) {
-    this.client = client;
+  private final OllamaClient client;
+  private final RequestOptions options;
+
+  OllamaHealthProbe(OllamaClient client, Duration timeout) {
+    this.client = Objects.requireNonNull(client, "client");
+    Objects.requireNonNull(timeout, "timeout");
+    this.options = RequestOptions.builder()
+        .callTimeout(timeout)
+        .connectTimeout(timeout)
+        .readTimeout(timeout)
+        .maxAttempts(1)
+        .build();
   }
 
   /** The outcome: whether Ollama is up, and details safe to show (never the key). */
@@ -26,7 +44,7 @@ final class OllamaHealthProbe {
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("location", client.baseUrl());
     try {
-      details.put("version", client.version());
+      details.put("version", client.version(options));
       return new Result(true, details);
     } catch (OllamaAuthenticationException e) {
       details.put("reason", "rejected our credential (check ollama.api-key / ollama.api-key-header)");

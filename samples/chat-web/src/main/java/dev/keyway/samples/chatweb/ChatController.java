@@ -20,6 +20,7 @@ import java.io.OutputStream;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Objects;
 import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -123,16 +124,18 @@ class ChatController {
     }
     String problem = input == null ? "The body is not a chat request: {\"messages\":[{\"role\":…,\"content\":…}]}."
         : problem(input);
-    if (problem != null) {
+    if (input == null || problem != null) {
       response.setStatus(HttpServletResponse.SC_BAD_REQUEST);
-      sendQuietly(out, event("error", "message", problem));
+      sendQuietly(out, event("error", "message", problem == null ? "Bad request." : problem));
       return;
     }
     String model = model(input);
     ChatRequest.Builder chat = ChatRequest.builder().model(model)
         .options(ModelOptions.builder().numPredict(settings.maxNumPredict()).build());
-    for (Turn turn : input.messages()) {
-      chat.addMessage(Message.builder().role(turn.role()).content(turn.content()).build());
+    // problem(input) has checked that the messages, and each one's role and content, are there.
+    for (Turn turn : Objects.requireNonNull(input.messages())) {
+      chat.addMessage(Message.builder().role(Objects.requireNonNull(turn.role()))
+          .content(Objects.requireNonNull(turn.content())).build());
     }
 
     try (OllamaStream<ChatResponse> stream = ollama.chatStream(chat.build())) {

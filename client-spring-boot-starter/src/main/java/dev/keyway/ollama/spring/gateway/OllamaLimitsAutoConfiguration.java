@@ -15,6 +15,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.io.ResourceLoader;
 import org.springframework.util.ClassUtils;
 
 /**
@@ -36,23 +37,25 @@ public class OllamaLimitsAutoConfiguration {
 
   @Bean
   GatewayLimits ollamaGatewayLimits(OllamaLimitsProperties properties, ObjectProvider<CallerResolver> resolver,
-      ApplicationEventPublisher events, ListableBeanFactory beans) {
+      ApplicationEventPublisher events, ListableBeanFactory beans, ResourceLoader resources) {
+    // The application's class loader, not this class's: what the application carries decides.
+    ClassLoader loader = resources.getClassLoader();
     BucketConfiguration requests = bucket(properties.getRequests().getCapacity(), properties.getRequests().getPeriod());
     BucketConfiguration tokens = bucket(properties.getTokens().getCapacity(), properties.getTokens().getPeriod());
     LocalLimitStore local = new LocalLimitStore(requests, properties.getRequests().getPeriod(),
         tokens, properties.getTokens().getPeriod());
     List<GatewayLimits.DenialSink> sinks = new ArrayList<>();
-    if (ClassUtils.isPresent("org.springframework.boot.actuate.audit.listener.AuditApplicationEvent", null)) {
+    if (ClassUtils.isPresent("org.springframework.boot.actuate.audit.listener.AuditApplicationEvent", loader)) {
       sinks.add(DenialEvents.audit(events));
     }
-    if (ClassUtils.isPresent("io.micrometer.core.instrument.MeterRegistry", null)) {
+    if (ClassUtils.isPresent("io.micrometer.core.instrument.MeterRegistry", loader)) {
       sinks.add(DenialEvents.metrics(beans));
     }
     if (properties.getStore() == OllamaLimitsProperties.Store.LOCAL) {
       return new GatewayLimits(properties, local, null, null, resolver.getIfAvailable(), sinks);
     }
-    if (!ClassUtils.isPresent("org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory", null)
-        || !ClassUtils.isPresent("io.lettuce.core.RedisClient", null)) {
+    if (!ClassUtils.isPresent("org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory", loader)
+        || !ClassUtils.isPresent("io.lettuce.core.RedisClient", loader)) {
       throw new IllegalStateException("ollama.limits.store=redis needs spring-boot-starter-data-redis on the classpath");
     }
     LimitStore shared = RedisStores.create(beans, properties.getStoreTimeout(), properties.getStreamPermitTtl(),

@@ -3,6 +3,7 @@ package dev.keyway.ollama.spring.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -12,21 +13,34 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
 
-/** Two gateway instances on one real Redis enforce one budget; a stopped Redis is answered by policy, fast. */
+/**
+ * Two gateway instances on one real Redis enforce one budget; a stopped Redis is answered by
+ * policy, fast, and a restarted one is used again. One redis-server for the class, emptied before
+ * each test.
+ */
 class LimitsRedisTest {
   static final RawUpstream UPSTREAM = new RawUpstream();
+  static RedisServer server;
 
   @BeforeAll
-  static void upstream() {
+  static void upstream() throws Exception {
     UPSTREAM.on("/api/chat", LimitsApps::unaryChat);
+    server = RedisServer.start();
+  }
+
+  @BeforeEach
+  void empty() {
+    server.flush();
   }
 
   @AfterAll
   static void stop() throws Exception {
     UPSTREAM.close();
+    server.close();
   }
 
   private static String[] redis(RedisServer redis, String... more) {
@@ -41,8 +55,8 @@ class LimitsRedisTest {
 
   @Test
   void twoInstancesOnOneRedisAdmitExactlyTheCapacityUnderARace() throws Exception {
-    try (RedisServer redis = RedisServer.start();
-        ConfigurableApplicationContext a = LimitsApps.start(UPSTREAM.baseUrl(),
+    RedisServer redis = server;
+    try (ConfigurableApplicationContext a = LimitsApps.start(UPSTREAM.baseUrl(),
             redis(redis, "ollama.limits.requests.capacity=10", "ollama.limits.requests.period=1h",
                 "ollama.limits.store-timeout=3s"));
         ConfigurableApplicationContext b = LimitsApps.start(UPSTREAM.baseUrl(),
@@ -86,8 +100,8 @@ class LimitsRedisTest {
 
   @Test
   void aTokenChargeOnOneInstanceRefusesTheNextCallOnTheOther() throws Exception {
-    try (RedisServer redis = RedisServer.start();
-        ConfigurableApplicationContext a = LimitsApps.start(UPSTREAM.baseUrl(),
+    RedisServer redis = server;
+    try (ConfigurableApplicationContext a = LimitsApps.start(UPSTREAM.baseUrl(),
             redis(redis, "ollama.limits.tokens.capacity=5", "ollama.limits.tokens.period=1h"));
         ConfigurableApplicationContext b = LimitsApps.start(UPSTREAM.baseUrl(),
             redis(redis, "ollama.limits.tokens.capacity=5", "ollama.limits.tokens.period=1h"))) {
@@ -99,10 +113,9 @@ class LimitsRedisTest {
   }
 
   @Test
-  void redisStoppedMidRunIsAnsweredWithinTheTimeoutByPolicy() throws Exception {
-    RedisServer redis = RedisServer.start();
-    try (redis;
-        ConfigurableApplicationContext reject = LimitsApps.start(UPSTREAM.baseUrl(),
+  void redisStoppedMidRunIsAnsweredWithinTheTimeoutByPolicyAndARestartedOneIsSharedAgain() throws Exception {
+    RedisServer redis = server;
+    try (ConfigurableApplicationContext reject = LimitsApps.start(UPSTREAM.baseUrl(),
             redis(redis, "ollama.limits.requests.capacity=100", "ollama.limits.concurrent-streams=5"));
         ConfigurableApplicationContext local = LimitsApps.start(UPSTREAM.baseUrl(),
             redis(redis, "ollama.limits.requests.capacity=100", "ollama.limits.concurrent-streams=5",
@@ -126,6 +139,19 @@ class LimitsRedisTest {
       // store-timeout is 250 ms: a decision or two may wait that long before the circuit opens.
       assertThat(TimeUnit.NANOSECONDS.toMillis(slowest)).isLessThan(1500);
       System.out.println("limits: slowest answer with Redis stopped: " + TimeUnit.NANOSECONDS.toMillis(slowest) + " ms");
+
+      // Redis back on its port: the circuit half-opens, probes, and the shared store decides again
+      // (the reject instance has no store of its own, so a 200 there is the shared store's answer).
+      server = RedisServer.start(redis.port);
+      long restarted = System.nanoTime();
+      long deadline = restarted + Duration.ofSeconds(20).toNanos();
+      int status;
+      do {
+        status = LimitsApps.post(reject, "/api/chat", LimitsApps.CHAT).statusCode();
+      } while (status == 503 && System.nanoTime() < deadline);
+      assertThat(status).as("shared again within 20 s of the restart").isEqualTo(200);
+      System.out.println("limits: shared store used again " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restarted)
+          + " ms after Redis restarted");
     }
   }
 }

@@ -31,6 +31,11 @@ final class RedisServer implements AutoCloseable {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = socket.getLocalPort();
     }
+    return start(port);
+  }
+
+  /** Starts one on {@code port} (a restart of a stopped one, for the clients that knew it). */
+  static RedisServer start(int port) throws IOException {
     Path log = Files.createTempFile("redis-", ".out");
     Process process = new ProcessBuilder(List.of(BINARY, "--port", Integer.toString(port), "--bind", "127.0.0.1",
         "--save", "", "--appendonly", "no")).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -49,6 +54,16 @@ final class RedisServer implements AutoCloseable {
     }
     server.close();
     throw new IllegalStateException("redis-server did not listen within 20 s:\n" + Files.readString(log));
+  }
+
+  /** Empties the server between tests that share it. */
+  void flush() {
+    io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create("redis://127.0.0.1:" + port);
+    try (var connection = client.connect()) {
+      connection.sync().flushall();
+    } finally {
+      client.shutdown(Duration.ZERO, Duration.ofSeconds(5));
+    }
   }
 
   long pid() {

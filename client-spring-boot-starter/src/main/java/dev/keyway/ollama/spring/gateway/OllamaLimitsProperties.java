@@ -36,8 +36,12 @@ public class OllamaLimitsProperties {
    */
   private StoreFailure storeFailure = StoreFailure.REJECT;
 
-  /** Longest a limit decision may wait for the shared store before the failure policy applies. */
-  private Duration storeTimeout = Duration.ofMillis(250);
+  /**
+   * Longest a limit decision may wait for the shared store before the failure policy applies. It
+   * bounds all of a decision's compare-and-swap retries together, so it needs headroom for a burst
+   * of calls from one caller.
+   */
+  private Duration storeTimeout = Duration.ofSeconds(1);
 
   /**
    * Lifetime of a caller's in-flight counter in the shared store after its last acquire, so that

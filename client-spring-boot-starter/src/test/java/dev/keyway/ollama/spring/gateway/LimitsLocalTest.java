@@ -19,8 +19,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.actuate.audit.listener.AuditApplicationEvent;
 import org.springframework.context.ApplicationListener;
@@ -32,6 +30,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * a stream ends, and the audit event and metric of a refusal.
  */
 class LimitsLocalTest {
+  /** Lives as long as the test JVM (a daemon thread): LimitsRedisTest drives the same streams. */
   static final RawUpstream UPSTREAM = new RawUpstream();
   static final String PROMPT = "prompt-text-xyzzy";
   static final String CHAT = "{\"model\":\"m\",\"stream\":false,\"messages\":[{\"role\":\"user\",\"content\":\""
@@ -43,15 +42,9 @@ class LimitsLocalTest {
   /** What /api/chat answers in the current test; /api/generate always answers a unary reply at once. */
   static volatile RawUpstream.Handler chat = LimitsApps::unaryChat;
 
-  @BeforeAll
-  static void upstream() {
+  static {
     UPSTREAM.on("/api/chat", out -> chat.answer(out));
     UPSTREAM.on("/api/generate", LimitsApps::unaryChat);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    UPSTREAM.close();
   }
 
   @Test
@@ -164,6 +157,11 @@ class LimitsLocalTest {
 
   @Test
   void aCallerThatDisconnectsMidStreamGivesItsPermitBack() throws Exception {
+    callerResetGivesThePermitBack();
+  }
+
+  /** One permit per caller; the caller resets its connection mid-stream; a new call is admitted. */
+  static void callerResetGivesThePermitBack(String... store) throws Exception {
     CountDownLatch started = new CountDownLatch(1);
     CountDownLatch callerGone = new CountDownLatch(1);
     CountDownLatch upstreamCut = new CountDownLatch(1);
@@ -183,7 +181,8 @@ class LimitsLocalTest {
         upstreamCut.countDown();
       }
     };
-    try (ConfigurableApplicationContext app = LimitsApps.start(UPSTREAM.baseUrl(), "ollama.limits.concurrent-streams=1")) {
+    try (ConfigurableApplicationContext app = LimitsApps.start(UPSTREAM.baseUrl(),
+        with(store, "ollama.limits.concurrent-streams=1"))) {
       try (Socket socket = new Socket("127.0.0.1", LimitsApps.port(app))) {
         socket.setSoTimeout(20_000);
         byte[] body = STREAM.getBytes(StandardCharsets.UTF_8);
@@ -205,18 +204,30 @@ class LimitsLocalTest {
 
   @Test
   void anUpstreamThatBreaksMidStreamGivesThePermitBack() throws Exception {
+    upstreamBreakGivesThePermitBack();
+  }
+
+  /** One permit per caller; Ollama's stream breaks mid-body; a new call is admitted. */
+  static void upstreamBreakGivesThePermitBack(String... store) throws Exception {
     chat = out -> {
       RawUpstream.chunkedHead(out, "application/x-ndjson");
       RawUpstream.chunk(out, LINE, 0, LINE.length);
       out.flush();
       // No last chunk: the connection closes mid-body.
     };
-    try (ConfigurableApplicationContext app = LimitsApps.start(UPSTREAM.baseUrl(), "ollama.limits.concurrent-streams=1")) {
+    try (ConfigurableApplicationContext app = LimitsApps.start(UPSTREAM.baseUrl(),
+        with(store, "ollama.limits.concurrent-streams=1"))) {
       HttpResponse<String> broken = LimitsApps.post(app, "/api/chat", STREAM);
       assertThat(broken.statusCode()).isEqualTo(200);
       assertThat(broken.body()).contains("{\"error\":\"upstream stream failed\"}");
       assertAdmittedWithin(app, Duration.ofSeconds(10));
     }
+  }
+
+  private static String[] with(String[] store, String... more) {
+    List<String> all = new ArrayList<>(List.of(store));
+    all.addAll(List.of(more));
+    return all.toArray(String[]::new);
   }
 
   /** A new call from the same caller is admitted before {@code deadline}; refusals until then are retried. */

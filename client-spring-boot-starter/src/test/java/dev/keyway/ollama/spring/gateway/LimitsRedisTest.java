@@ -109,6 +109,16 @@ class LimitsRedisTest {
   }
 
   @Test
+  void aCallerResetMidStreamGivesItsPermitBackInRedis() throws Exception {
+    LimitsLocalTest.callerResetGivesThePermitBack(redis(server));
+  }
+
+  @Test
+  void anUpstreamBreakMidStreamGivesThePermitBackInRedis() throws Exception {
+    LimitsLocalTest.upstreamBreakGivesThePermitBack(redis(server));
+  }
+
+  @Test
   void redisStoppedMidRunIsAnsweredWithinTheTimeoutByPolicyAndARestartedOneIsSharedAgain() throws Exception {
     RedisServer redis = server;
     try (ConfigurableApplicationContext reject = LimitsApps.start(UPSTREAM.baseUrl(),

@@ -2,6 +2,7 @@ package dev.keyway.ollama.spring.gateway;
 
 import dev.keyway.ollama.OllamaClient;
 import dev.keyway.ollama.spring.OllamaAutoConfiguration;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -18,7 +19,9 @@ import org.springframework.context.annotation.Import;
  * on the server. Put it behind the application's security rules.
  *
  * <p>With {@code ollama.gateway.allowed-origins} set it also contributes the CORS configuration
- * Spring Security uses for the gateway's path ({@link GatewayCorsConfiguration}).
+ * Spring Security uses for the gateway's path ({@link GatewayCorsConfiguration}). With
+ * {@code ollama.limits.enabled=true} model calls pass the usage limits first
+ * ({@link OllamaLimitsAutoConfiguration}).
  */
 @AutoConfiguration(after = OllamaAutoConfiguration.class)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
@@ -31,9 +34,9 @@ public class OllamaGatewayAutoConfiguration {
 
   @Bean
   ServletRegistrationBean<OllamaGatewayServlet> ollamaGateway(
-      OllamaClient client, OllamaGatewayProperties properties) {
-    ServletRegistrationBean<OllamaGatewayServlet> registration =
-        new ServletRegistrationBean<>(new OllamaGatewayServlet(client, properties), prefix(properties) + "/*");
+      OllamaClient client, OllamaGatewayProperties properties, ObjectProvider<GatewayLimits> limits) {
+    ServletRegistrationBean<OllamaGatewayServlet> registration = new ServletRegistrationBean<>(
+        new OllamaGatewayServlet(client, properties, limits.getIfAvailable()), prefix(properties) + "/*");
     registration.setName("ollamaGateway");
     return registration;
   }

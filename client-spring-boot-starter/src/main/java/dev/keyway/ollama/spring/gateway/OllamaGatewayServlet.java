@@ -1,5 +1,7 @@
 package dev.keyway.ollama.spring.gateway;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -48,8 +50,14 @@ final class OllamaGatewayServlet extends HttpServlet {
   private final long maxRequestBytes;
   private final boolean fullShow;
   private final transient CrossSiteGuard guard;
+  private final transient @Nullable GatewayLimits limits;
 
   OllamaGatewayServlet(OllamaClient client, OllamaGatewayProperties properties) {
+    this(client, properties, null);
+  }
+
+  OllamaGatewayServlet(OllamaClient client, OllamaGatewayProperties properties, @Nullable GatewayLimits limits) {
+    this.limits = limits;
     this.client = client;
     this.rules = RequestRules.of(properties);
     this.policy = rules.models();
@@ -118,7 +126,44 @@ final class OllamaGatewayServlet extends HttpServlet {
       show(response, checked.body());
       return;
     }
-    forward(response, "POST", endpoint, checked.body(), checked.streaming(), false);
+    GatewayLimits.Admission admission = null;
+    if (limits != null) {
+      admission = limits.admit(request, response, "/" + endpoint, modelOf(checked.body()));
+      if (admission == null) {
+        return;
+      }
+    }
+    UsageMeter meter = admission == null ? null : new UsageMeter();
+    try {
+      forward(response, "POST", endpoint, checked.body(), checked.streaming(), false, meter);
+    } finally {
+      if (admission != null && meter != null) {
+        admission.finish(meter.tokens());
+      }
+    }
+  }
+
+  /** The top-level {@code model} of a checked body, read up to that field only. */
+  static @Nullable String modelOf(byte @Nullable [] json) {
+    if (json == null) {
+      return null;
+    }
+    try (JsonParser parser = JSON.getFactory().createParser(json)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String name = parser.currentName();
+        JsonToken value = parser.nextToken();
+        if ("model".equals(name)) {
+          return value == JsonToken.VALUE_STRING ? parser.getText() : null;
+        }
+        parser.skipChildren();
+      }
+      return null;
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   /** {@code /api/show} with only what a model picker needs (see {@link ShowFilter}). */
@@ -214,6 +259,11 @@ final class OllamaGatewayServlet extends HttpServlet {
 
   private void forward(HttpServletResponse response, String method, String endpoint,
       byte @Nullable [] json, boolean streaming, boolean headOnly) throws IOException {
+    forward(response, method, endpoint, json, streaming, headOnly, null);
+  }
+
+  private void forward(HttpServletResponse response, String method, String endpoint,
+      byte @Nullable [] json, boolean streaming, boolean headOnly, @Nullable UsageMeter meter) throws IOException {
     PassThroughResponse upstream = send(response, method, endpoint, json, streaming);
     if (upstream == null) {
       return;
@@ -226,7 +276,7 @@ final class OllamaGatewayServlet extends HttpServlet {
       if (headOnly) {
         return;
       }
-      relay(upstream, response.getOutputStream(), streaming);
+      relay(upstream, response.getOutputStream(), streaming, meter);
     }
   }
 
@@ -236,6 +286,12 @@ final class OllamaGatewayServlet extends HttpServlet {
    * that went away cancels the upstream call.
    */
   static void relay(PassThroughResponse upstream, OutputStream out, boolean streaming) throws IOException {
+    relay(upstream, out, streaming, null);
+  }
+
+  /** As above, showing {@code meter} each buffer once the browser's stream took it. */
+  static void relay(PassThroughResponse upstream, OutputStream out, boolean streaming, @Nullable UsageMeter meter)
+      throws IOException {
     InputStream in = upstream.body();
     byte[] buffer = new byte[RELAY_BUFFER_BYTES];
     boolean lineOpen = false;
@@ -264,6 +320,9 @@ final class OllamaGatewayServlet extends HttpServlet {
       } catch (IOException browserGone) {
         upstream.cancel();
         return;
+      }
+      if (meter != null) {
+        meter.feed(buffer, 0, n);
       }
     }
   }

@@ -1,0 +1,96 @@
+package dev.keyway.ollama.spring.gateway;
+
+import io.github.bucket4j.BucketConfiguration;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.io.ResourceLoader;
+import org.springframework.util.ClassUtils;
+
+/**
+ * Per-caller usage limits on the gateway ({@code ollama.limits.enabled=true}): request and token
+ * buckets and an in-flight cap, kept in this instance's memory or, with
+ * {@code ollama.limits.store=redis}, in the Redis Spring Boot connects to. Every refusal is
+ * published as an {@code AuditApplicationEvent} (when Spring Boot's actuator is present) and
+ * counted as {@code ollama.gateway.denied} (when Micrometer is).
+ */
+@AutoConfiguration(before = OllamaGatewayAutoConfiguration.class, afterName = {
+    "org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration",
+    "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration"})
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+@ConditionalOnClass(name = "jakarta.servlet.http.HttpServlet")
+@ConditionalOnProperty(prefix = "ollama.limits", name = "enabled", havingValue = "true")
+@EnableConfigurationProperties(OllamaLimitsProperties.class)
+public class OllamaLimitsAutoConfiguration {
+  private static final System.Logger LOG = System.getLogger(OllamaLimitsAutoConfiguration.class.getName());
+
+  @Bean
+  GatewayLimits ollamaGatewayLimits(OllamaLimitsProperties properties, ObjectProvider<CallerResolver> resolver,
+      ApplicationEventPublisher events, ListableBeanFactory beans, ResourceLoader resources) {
+    // The application's class loader, not this class's: what the application carries decides.
+    ClassLoader loader = resources.getClassLoader();
+    BucketConfiguration requests = bucket(properties.getRequests().getCapacity(), properties.getRequests().getPeriod());
+    BucketConfiguration tokens = bucket(properties.getTokens().getCapacity(), properties.getTokens().getPeriod());
+    LocalLimitStore local = new LocalLimitStore(requests, properties.getRequests().getPeriod(),
+        tokens, properties.getTokens().getPeriod());
+    List<GatewayLimits.DenialSink> sinks = new ArrayList<>();
+    if (ClassUtils.isPresent("org.springframework.boot.actuate.audit.listener.AuditApplicationEvent", loader)) {
+      sinks.add(DenialEvents.audit(events));
+    }
+    if (ClassUtils.isPresent("io.micrometer.core.instrument.MeterRegistry", loader)) {
+      sinks.add(DenialEvents.metrics(beans));
+    }
+    if (properties.getStore() == OllamaLimitsProperties.Store.LOCAL) {
+      return new GatewayLimits(properties, local, null, null, resolver.getIfAvailable(), sinks);
+    }
+    if (!ClassUtils.isPresent("org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory", loader)
+        || !ClassUtils.isPresent("io.lettuce.core.RedisClient", loader)) {
+      throw new IllegalStateException("ollama.limits.store=redis needs spring-boot-starter-data-redis on the classpath");
+    }
+    LimitStore shared = RedisStores.create(beans, properties.getStoreTimeout(), properties.getStreamPermitTtl(),
+        requests, tokens);
+    CircuitBreaker breaker = CircuitBreaker.of("ollama-limits-store", CircuitBreakerConfig.custom()
+        .slidingWindowSize(10)
+        .minimumNumberOfCalls(3)
+        .failureRateThreshold(50)
+        .waitDurationInOpenState(Duration.ofSeconds(2))
+        .permittedNumberOfCallsInHalfOpenState(1)
+        .build());
+    breaker.getEventPublisher().onStateTransition(event -> LOG.log(System.Logger.Level.WARNING,
+        "ollama.limits: shared store circuit " + event.getStateTransition()
+            + (properties.getStoreFailure() == OllamaLimitsProperties.StoreFailure.LOCAL
+            ? " (while open: this instance's own buckets)" : " (while open: model calls get 503)")));
+    return new GatewayLimits(properties, shared,
+        properties.getStoreFailure() == OllamaLimitsProperties.StoreFailure.LOCAL ? local : null,
+        breaker, resolver.getIfAvailable(), sinks);
+  }
+
+  /** One bandwidth: {@code capacity} refilled greedily over {@code period} (1 when unset: never consulted). */
+  private static BucketConfiguration bucket(@org.jspecify.annotations.Nullable Number capacity, Duration period) {
+    long size = capacity == null ? 1 : Math.max(1, capacity.longValue());
+    return BucketConfiguration.builder()
+        .addLimit(limit -> limit.capacity(size).refillGreedy(size, period))
+        .build();
+  }
+
+  /** Keeps Lettuce and Spring Data Redis types out of the configuration class's signatures. */
+  private static final class RedisStores {
+    static LimitStore create(ListableBeanFactory beans, Duration timeout, Duration ttl,
+        BucketConfiguration requests, BucketConfiguration tokens) {
+      return new RedisLimitStore(
+          beans.getBeanProvider(org.springframework.data.redis.connection.RedisConnectionFactory.class),
+          timeout, ttl, requests, tokens);
+    }
+  }
+}

@@ -1,0 +1,173 @@
+package dev.keyway.ollama.spring.gateway;
+
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Per-caller usage limits on the gateway, under {@code ollama.limits.*}. Each limit is optional:
+ * one left unset does not apply. See docs/limits.md for how callers are identified and when
+ * tokens are charged.
+ */
+@ConfigurationProperties("ollama.limits")
+public class OllamaLimitsProperties {
+
+  /** Whether to apply the limits below to the gateway's model calls (chat, generate, embed). */
+  private boolean enabled;
+
+  /** Requests per caller: a bucket of capacity requests, refilled over period. */
+  private final Requests requests = new Requests();
+
+  /**
+   * Model tokens per caller (prompt_eval_count + eval_count), charged when a call ends. A caller
+   * whose quota is used up is refused until it refills; a call already running is not cut.
+   */
+  private final Tokens tokens = new Tokens();
+
+  /** Calls in flight at once per caller. Refusals are immediate. Empty means no cap. */
+  private @Nullable Integer concurrentStreams;
+
+  /** Where the buckets and counters live: local (this instance's memory) or redis (shared). */
+  private Store store = Store.LOCAL;
+
+  /**
+   * What to do when the shared store cannot answer within store-timeout: reject (503) or local
+   * (fall back to this instance's own buckets until the store answers again).
+   */
+  private StoreFailure storeFailure = StoreFailure.REJECT;
+
+  /**
+   * Longest a limit decision may wait for the shared store before the failure policy applies. It
+   * bounds all of a decision's compare-and-swap retries together, so it needs headroom for a burst
+   * of calls from one caller.
+   */
+  private Duration storeTimeout = Duration.ofSeconds(1);
+
+  /**
+   * Lifetime of a caller's in-flight counter in the shared store after its last acquire, so that
+   * permits held by a crashed instance are freed. Set it above the longest call you expect.
+   */
+  private Duration streamPermitTtl = Duration.ofMinutes(15);
+
+  public boolean isEnabled() {
+    return enabled;
+  }
+
+  public void setEnabled(boolean enabled) {
+    this.enabled = enabled;
+  }
+
+  public Requests getRequests() {
+    return requests;
+  }
+
+  public Tokens getTokens() {
+    return tokens;
+  }
+
+  public @Nullable Integer getConcurrentStreams() {
+    return concurrentStreams;
+  }
+
+  public void setConcurrentStreams(@Nullable Integer concurrentStreams) {
+    this.concurrentStreams = concurrentStreams;
+  }
+
+  public Store getStore() {
+    return store;
+  }
+
+  public void setStore(Store store) {
+    this.store = store;
+  }
+
+  public StoreFailure getStoreFailure() {
+    return storeFailure;
+  }
+
+  public void setStoreFailure(StoreFailure storeFailure) {
+    this.storeFailure = storeFailure;
+  }
+
+  public Duration getStoreTimeout() {
+    return storeTimeout;
+  }
+
+  public void setStoreTimeout(Duration storeTimeout) {
+    this.storeTimeout = storeTimeout;
+  }
+
+  public Duration getStreamPermitTtl() {
+    return streamPermitTtl;
+  }
+
+  public void setStreamPermitTtl(Duration streamPermitTtl) {
+    this.streamPermitTtl = streamPermitTtl;
+  }
+
+  /** Where limit state is kept. */
+  public enum Store {
+    /** This instance's memory; idle callers expire. Each instance enforces its own budget. */
+    LOCAL,
+    /** The Redis that Spring Boot's own auto-configuration connects to; one budget across instances. */
+    REDIS
+  }
+
+  /** What happens while the shared store cannot answer. */
+  public enum StoreFailure {
+    /** Refuse model calls with 503 until the store answers again. */
+    REJECT,
+    /** Use this instance's own buckets until the store answers again. */
+    LOCAL
+  }
+
+  /** Requests per caller. */
+  public static class Requests {
+    /** Requests a caller may make in a burst; empty means no request limit. */
+    private @Nullable Integer capacity;
+
+    /** Time over which a caller's full capacity of requests is refilled. */
+    private Duration period = Duration.ofMinutes(1);
+
+    public @Nullable Integer getCapacity() {
+      return capacity;
+    }
+
+    public void setCapacity(@Nullable Integer capacity) {
+      this.capacity = capacity;
+    }
+
+    public Duration getPeriod() {
+      return period;
+    }
+
+    public void setPeriod(Duration period) {
+      this.period = period;
+    }
+  }
+
+  /** Model tokens per caller. */
+  public static class Tokens {
+    /** Model tokens (prompt plus output) a caller may use per period; empty means no token quota. */
+    private @Nullable Long capacity;
+
+    /** Time over which a caller's full token quota is refilled. */
+    private Duration period = Duration.ofHours(1);
+
+    public @Nullable Long getCapacity() {
+      return capacity;
+    }
+
+    public void setCapacity(@Nullable Long capacity) {
+      this.capacity = capacity;
+    }
+
+    public Duration getPeriod() {
+      return period;
+    }
+
+    public void setPeriod(Duration period) {
+      this.period = period;
+    }
+  }
+}

@@ -1,0 +1,163 @@
+package dev.keyway.ollama.spring.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * Two gateway instances on one real Redis enforce one budget; a stopped Redis is answered by
+ * policy, fast, and a restarted one is used again. One redis-server for the class, emptied before
+ * each test.
+ */
+class LimitsRedisTest {
+  static final RawUpstream UPSTREAM = new RawUpstream();
+  static RedisServer server;
+
+  @BeforeAll
+  static void upstream() throws Exception {
+    UPSTREAM.on("/api/chat", LimitsApps::unaryChat);
+    server = RedisServer.start();
+  }
+
+  @BeforeEach
+  void empty() {
+    server.flush();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    UPSTREAM.close();
+    server.close();
+  }
+
+  private static String[] redis(RedisServer redis, String... more) {
+    List<String> all = new ArrayList<>(List.of("ollama.limits.store=redis", "spring.data.redis.host=127.0.0.1",
+        "spring.data.redis.port=" + redis.port));
+    all.addAll(List.of(more));
+    return all.toArray(String[]::new);
+  }
+
+  @Test
+  void twoInstancesOnOneRedisAdmitExactlyTheCapacityUnderARace() throws Exception {
+    RedisServer redis = server;
+    try (ConfigurableApplicationContext a = LimitsApps.start(UPSTREAM.baseUrl(),
+        redis(redis, "ollama.limits.requests.capacity=10", "ollama.limits.requests.period=1h"));
+        ConfigurableApplicationContext b = LimitsApps.start(UPSTREAM.baseUrl(),
+            redis(redis, "ollama.limits.requests.capacity=10", "ollama.limits.requests.period=1h"))) {
+      // Bucket4j's compare-and-swap retries under 30 contenders on one key: the default store-timeout
+      // (1 s) covers them all; at 250 ms some of these decisions timed out and the circuit opened.
+      ExecutorService pool = Executors.newFixedThreadPool(30);
+      try {
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<HttpResponse<String>>> answers = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+          ConfigurableApplicationContext target = i % 2 == 0 ? a : b;
+          answers.add(pool.submit(() -> {
+            go.await(20, TimeUnit.SECONDS);
+            return LimitsApps.post(target, "/api/chat", LimitsApps.CHAT);
+          }));
+        }
+        go.countDown();
+        int admitted = 0;
+        int refused = 0;
+        for (Future<HttpResponse<String>> answer : answers) {
+          HttpResponse<String> r = answer.get(30, TimeUnit.SECONDS);
+          if (r.statusCode() == 200) {
+            admitted++;
+          } else {
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(429);
+            assertThat(r.headers().firstValue("Retry-After").orElseThrow()).matches("[1-9][0-9]*");
+            assertThat(r.headers().firstValue("RateLimit-Policy")).contains("\"requests\";q=10;w=3600");
+            assertThat(r.headers().firstValue("RateLimit").orElseThrow()).startsWith("\"requests\";r=0;t=");
+            assertThat(GatewayFixture.JSON.readTree(r.body()).get("error").asText()).startsWith("too many requests");
+            refused++;
+          }
+        }
+        assertThat(admitted).isEqualTo(10);
+        assertThat(refused).isEqualTo(20);
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void aTokenChargeOnOneInstanceRefusesTheNextCallOnTheOther() throws Exception {
+    RedisServer redis = server;
+    try (ConfigurableApplicationContext a = LimitsApps.start(UPSTREAM.baseUrl(),
+            redis(redis, "ollama.limits.tokens.capacity=5", "ollama.limits.tokens.period=1h"));
+        ConfigurableApplicationContext b = LimitsApps.start(UPSTREAM.baseUrl(),
+            redis(redis, "ollama.limits.tokens.capacity=5", "ollama.limits.tokens.period=1h"))) {
+      assertThat(LimitsApps.post(a, "/api/chat", LimitsApps.CHAT).statusCode()).isEqualTo(200);
+      HttpResponse<String> next = LimitsApps.post(b, "/api/chat", LimitsApps.CHAT);
+      assertThat(next.statusCode()).as(next.body()).isEqualTo(429);
+      assertThat(GatewayFixture.JSON.readTree(next.body()).get("error").asText()).startsWith("token quota used up");
+    }
+  }
+
+  @Test
+  void aCallerResetMidStreamGivesItsPermitBackInRedis() throws Exception {
+    LimitsLocalTest.callerResetGivesThePermitBack(redis(server));
+  }
+
+  @Test
+  void anUpstreamBreakMidStreamGivesThePermitBackInRedis() throws Exception {
+    LimitsLocalTest.upstreamBreakGivesThePermitBack(redis(server));
+  }
+
+  @Test
+  void redisStoppedMidRunIsAnsweredWithinTheTimeoutByPolicyAndARestartedOneIsSharedAgain() throws Exception {
+    RedisServer redis = server;
+    try (ConfigurableApplicationContext reject = LimitsApps.start(UPSTREAM.baseUrl(),
+            redis(redis, "ollama.limits.requests.capacity=100", "ollama.limits.concurrent-streams=5"));
+        ConfigurableApplicationContext local = LimitsApps.start(UPSTREAM.baseUrl(),
+            redis(redis, "ollama.limits.requests.capacity=100", "ollama.limits.concurrent-streams=5",
+                "ollama.limits.store-failure=local"))) {
+      assertThat(LimitsApps.post(reject, "/api/chat", LimitsApps.CHAT).statusCode()).isEqualTo(200);
+      assertThat(LimitsApps.post(local, "/api/chat", LimitsApps.CHAT).statusCode()).isEqualTo(200);
+      redis.close();
+      long slowest = 0;
+      for (int i = 0; i < 8; i++) {
+        long start = System.nanoTime();
+        HttpResponse<String> refused = LimitsApps.post(reject, "/api/chat", LimitsApps.CHAT);
+        long tookReject = System.nanoTime() - start;
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
+        assertThat(GatewayFixture.JSON.readTree(refused.body()).get("error").asText()).contains("unavailable");
+        start = System.nanoTime();
+        HttpResponse<String> served = LimitsApps.post(local, "/api/chat", LimitsApps.CHAT);
+        long tookLocal = System.nanoTime() - start;
+        assertThat(served.statusCode()).as(served.body()).isEqualTo(200);
+        slowest = Math.max(slowest, Math.max(tookReject, tookLocal));
+      }
+      // store-timeout is 1 s by default: a call or two may wait that long before the circuit opens.
+      assertThat(TimeUnit.NANOSECONDS.toMillis(slowest)).isLessThan(2000);
+      System.out.println("limits: slowest answer with Redis stopped: " + TimeUnit.NANOSECONDS.toMillis(slowest) + " ms");
+
+      // Redis back on its port: the circuit half-opens, probes, and the shared store decides again
+      // (the reject instance has no store of its own, so a 200 there is the shared store's answer).
+      server = RedisServer.start(redis.port);
+      long restarted = System.nanoTime();
+      long deadline = restarted + Duration.ofSeconds(20).toNanos();
+      int status;
+      do {
+        status = LimitsApps.post(reject, "/api/chat", LimitsApps.CHAT).statusCode();
+      } while (status == 503 && System.nanoTime() < deadline);
+      assertThat(status).as("shared again within 20 s of the restart").isEqualTo(200);
+      System.out.println("limits: shared store used again " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restarted)
+          + " ms after Redis restarted");
+    }
+  }
+}

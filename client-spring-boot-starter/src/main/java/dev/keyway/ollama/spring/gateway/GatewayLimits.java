@@ -32,6 +32,13 @@ final class GatewayLimits {
   static final String CONCURRENT_STREAMS = "concurrent-streams";
   static final String STORE_UNAVAILABLE = "store-unavailable";
 
+  /** Store states, as health and the {@code ollama.limits.store.state} gauge show them. */
+  static final String SHARED = "shared";
+  static final String LOCAL_FALLBACK = "local-fallback";
+  static final String DOWN = "down";
+  static final String LOCAL = "local";
+  static final List<String> STORE_STATES = List.of(SHARED, LOCAL_FALLBACK, DOWN, LOCAL);
+
   /** One refusal, as told to the audit log and metrics: never a credential or prompt text. */
   record Denial(String reason, String caller, @Nullable String principal, String path, @Nullable String model) {}
 
@@ -139,6 +146,40 @@ final class GatewayLimits {
         }
       }
     }
+  }
+
+  /**
+   * Where decisions go now, read from the circuit alone (no I/O): {@link #LOCAL} for the local
+   * store, {@link #SHARED} while the shared store's circuit is closed, else {@link #LOCAL_FALLBACK}
+   * or {@link #DOWN} by the store-failure policy.
+   */
+  String storeState() {
+    if (breaker == null) {
+      return LOCAL;
+    }
+    CircuitBreaker.State state = breaker.getState();
+    return state == CircuitBreaker.State.CLOSED ? SHARED : degraded();
+  }
+
+  /**
+   * As {@link #storeState}, after asking the shared store through the circuit (one round trip,
+   * bounded by the store timeout; immediate while the circuit is open). A failed check counts
+   * toward opening the circuit, and a check after the open interval is its half-open probe.
+   */
+  String checkStore() {
+    if (breaker == null) {
+      return LOCAL;
+    }
+    try {
+      breaker.executeRunnable(store::ping);
+    } catch (RuntimeException failed) {
+      return degraded();
+    }
+    return storeState();
+  }
+
+  private String degraded() {
+    return fallback != null ? LOCAL_FALLBACK : DOWN;
   }
 
   /**

@@ -23,4 +23,7 @@ interface LimitStore {
 
   /** Returns an in-flight permit taken by {@link #acquireStream}. */
   void releaseStream(String caller);
+
+  /** Checks that the store answers (one round trip for a shared store); throws when it cannot. */
+  default void ping() {}
 }

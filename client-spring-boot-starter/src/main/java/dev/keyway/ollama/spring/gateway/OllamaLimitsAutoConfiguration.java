@@ -15,6 +15,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.core.io.ResourceLoader;
 import org.springframework.util.ClassUtils;
 
@@ -23,7 +24,9 @@ import org.springframework.util.ClassUtils;
  * buckets and an in-flight cap, kept in this instance's memory or, with
  * {@code ollama.limits.store=redis}, in the Redis Spring Boot connects to. Every refusal is
  * published as an {@code AuditApplicationEvent} (when Spring Boot's actuator is present) and
- * counted as {@code ollama.gateway.denied} (when Micrometer is).
+ * counted as {@code ollama.gateway.denied} (when Micrometer is); the store's state is the gauge
+ * {@code ollama.limits.store.state} (when Micrometer is) and the health component
+ * {@code ollamaLimits} ({@link OllamaLimitsHealthAutoConfiguration}).
  */
 @AutoConfiguration(before = OllamaGatewayAutoConfiguration.class, afterName = {
     "org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration",
@@ -34,6 +37,8 @@ import org.springframework.util.ClassUtils;
 @EnableConfigurationProperties(OllamaLimitsProperties.class)
 public class OllamaLimitsAutoConfiguration {
   private static final System.Logger LOG = System.getLogger(OllamaLimitsAutoConfiguration.class.getName());
+  /** Gauge of the limits store's state, tagged by state. */
+  static final String STATE_METRIC = "ollama.limits.store.state";
 
   @Bean
   GatewayLimits ollamaGatewayLimits(OllamaLimitsProperties properties, ObjectProvider<CallerResolver> resolver,
@@ -74,6 +79,27 @@ public class OllamaLimitsAutoConfiguration {
     return new GatewayLimits(properties, shared,
         properties.getStoreFailure() == OllamaLimitsProperties.StoreFailure.LOCAL ? local : null,
         breaker, resolver.getIfAvailable(), sinks);
+  }
+
+  /**
+   * Gauge {@code ollama.limits.store.state}, one series per state (tag {@code state}: shared,
+   * local-fallback, down, local), 1 for the current one and 0 for the others. Read from the
+   * circuit, no I/O. Bound by Spring Boot to the application's registries.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "io.micrometer.core.instrument.binder.MeterBinder")
+  static class Metrics {
+    @Bean
+    io.micrometer.core.instrument.binder.MeterBinder ollamaLimitsStoreStateMeterBinder(GatewayLimits limits) {
+      return registry -> {
+        for (String state : GatewayLimits.STORE_STATES) {
+          io.micrometer.core.instrument.Gauge.builder(STATE_METRIC, limits, l -> state.equals(l.storeState()) ? 1 : 0)
+              .description("State of the gateway's usage limits store: 1 for the current state")
+              .tag("state", state)
+              .register(registry);
+        }
+      };
+    }
   }
 
   /** One bandwidth: {@code capacity} refilled greedily over {@code period} (1 when unset: never consulted). */

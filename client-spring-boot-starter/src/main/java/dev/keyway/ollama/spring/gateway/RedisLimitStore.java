@@ -116,6 +116,11 @@ final class RedisLimitStore implements LimitStore, AutoCloseable {
     connected().connection().sync().eval(RELEASE, ScriptOutputType.INTEGER, new byte[][] {key("streams", caller)});
   }
 
+  @Override
+  public void ping() {
+    connected().connection().sync().ping();
+  }
+
   private static byte[] ascii(long value) {
     return Long.toString(value).getBytes(StandardCharsets.US_ASCII);
   }

@@ -38,6 +38,12 @@ final class LimitsApps {
         .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /** GETs {@code path} from the application's root (not the gateway's). */
+  static HttpResponse<String> get(ConfigurableApplicationContext context, String path) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port(context) + path))
+        .timeout(Duration.ofSeconds(20)).GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
   /** A unary chat answer with prompt_eval_count 3 and eval_count 4. */
   static void unaryChat(java.io.OutputStream out) throws java.io.IOException {
     byte[] body = ("{\"model\":\"m\",\"message\":{\"role\":\"assistant\",\"content\":\"hello\"},\"done\":true,"

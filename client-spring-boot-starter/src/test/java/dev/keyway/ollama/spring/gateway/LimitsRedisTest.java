@@ -2,10 +2,12 @@ package dev.keyway.ollama.spring.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -116,6 +118,70 @@ class LimitsRedisTest {
   @Test
   void anUpstreamBreakMidStreamGivesThePermitBackInRedis() throws Exception {
     LimitsLocalTest.upstreamBreakGivesThePermitBack(redis(server));
+  }
+
+  /** {@code /actuator/health/ollamaLimits}: the HTTP status and the {@code store} detail. */
+  private static String health(ConfigurableApplicationContext app) throws Exception {
+    HttpResponse<String> r = LimitsApps.get(app, "/actuator/health/ollamaLimits");
+    assertThat(r.body()).doesNotContain("kw-secret");
+    return r.statusCode() + " " + GatewayFixture.JSON.readTree(r.body()).path("details").path("store").asText();
+  }
+
+  /** Which {@code ollama.limits.store.state} series reads 1. */
+  private static String gauge(ConfigurableApplicationContext app) {
+    MeterRegistry registry = app.getBean(MeterRegistry.class);
+    return registry.find(OllamaLimitsAutoConfiguration.STATE_METRIC).gauges().stream()
+        .filter(g -> g.value() == 1).map(g -> g.getId().getTag("state")).reduce((x, y) -> x + "," + y).orElse("none");
+  }
+
+  /** Asks {@code read} until it answers {@code expected} or 20 s have passed; returns the last answer. */
+  private static String await(Callable<String> read, String expected) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    String last;
+    do {
+      last = read.call();
+    } while (!last.equals(expected) && System.nanoTime() < deadline);
+    return last;
+  }
+
+  @Test
+  void healthAndTheGaugeShowTheStoreStateAsRedisStopsAndComesBack() throws Exception {
+    RedisServer redis = server;
+    String details = "management.endpoint.health.show-details=always";
+    try (ConfigurableApplicationContext reject = LimitsApps.start(UPSTREAM.baseUrl(),
+            redis(redis, "ollama.limits.requests.capacity=100", details));
+        ConfigurableApplicationContext local = LimitsApps.start(UPSTREAM.baseUrl(),
+            redis(redis, "ollama.limits.requests.capacity=100", "ollama.limits.store-failure=local", details));
+        ConfigurableApplicationContext embedded = LimitsApps.start(UPSTREAM.baseUrl(),
+            "ollama.limits.requests.capacity=100", details)) {
+      assertThat(health(reject)).isEqualTo("200 shared");
+      assertThat(health(local)).isEqualTo("200 shared");
+      assertThat(health(embedded)).isEqualTo("200 local");
+      assertThat(gauge(reject)).isEqualTo("shared");
+      assertThat(gauge(embedded)).isEqualTo("local");
+
+      redis.close();
+      // Each check is one PING through the circuit: the first failure shows at once; a few open it.
+      assertThat(await(() -> health(reject), "503 down")).isEqualTo("503 down");
+      assertThat(await(() -> health(local), "200 local-fallback")).isEqualTo("200 local-fallback");
+      assertThat(await(() -> {
+        health(reject);
+        return gauge(reject);
+      }, "down")).isEqualTo("down");
+      assertThat(await(() -> {
+        health(local);
+        return gauge(local);
+      }, "local-fallback")).isEqualTo("local-fallback");
+      assertThat(health(embedded)).isEqualTo("200 local");
+
+      server = RedisServer.start(redis.port);
+      // The circuit lets a check through as its probe 2 s after it opened, once Lettuce has reconnected.
+      assertThat(await(() -> health(reject), "200 shared")).isEqualTo("200 shared");
+      assertThat(await(() -> health(local), "200 shared")).isEqualTo("200 shared");
+      assertThat(gauge(reject)).isEqualTo("shared");
+      assertThat(gauge(local)).isEqualTo("shared");
+      assertThat(LimitsApps.post(reject, "/api/chat", LimitsApps.CHAT).statusCode()).isEqualTo(200);
+    }
   }
 
   @Test

@@ -27,8 +27,6 @@ import dev.keyway.ollama.model.RunningModel;
 import dev.keyway.ollama.model.ShowResponse;
 import dev.keyway.ollama.model.WebFetchResponse;
 import dev.keyway.ollama.model.WebSearchResponse;
-import io.github.resilience4j.retry.Retry;
-import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -55,7 +53,6 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import okhttp3.ResponseBody;
 import org.jspecify.annotations.Nullable;
 
 /** The only {@link OllamaClient} implementation. */

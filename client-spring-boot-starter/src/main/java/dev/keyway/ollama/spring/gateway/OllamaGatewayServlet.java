@@ -280,16 +280,12 @@ final class OllamaGatewayServlet extends HttpServlet {
     }
   }
 
-  /**
-   * Copies through one fixed buffer whatever the line length, flushing whatever arrived after
-   * each read (so every NDJSON line, every token, goes out as soon as upstream sent it). A browser
-   * that went away cancels the upstream call.
-   */
-  static void relay(PassThroughResponse upstream, OutputStream out, boolean streaming) throws IOException {
-    relay(upstream, out, streaming, null);
-  }
 
-  /** As above, showing {@code meter} each buffer once the browser's stream took it. */
+  /**
+   * Copies upstream's bytes to the browser through one fixed buffer, flushing each read of a
+   * stream; shows {@code meter} each buffer once the browser's stream took it. A browser that went
+   * away cancels the upstream call.
+   */
   static void relay(PassThroughResponse upstream, OutputStream out, boolean streaming, @Nullable UsageMeter meter)
       throws IOException {
     InputStream in = upstream.body();

@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -34,8 +36,27 @@ class UsageLimitsTest {
 
   @AfterAll
   static void stop() throws Exception {
+    for (ConfigurableApplicationContext app : SHARED.values()) {
+      app.close();
+    }
     UPSTREAM.close();
     redis.close();
+  }
+
+  /**
+   * One application per store for the tests below, each test with callers of its own: capacity 5
+   * requests an hour, 100 tokens held 40 at a time, 5 in flight per caller, 3 in flight in all.
+   */
+  private static final Map<String, ConfigurableApplicationContext> SHARED = new HashMap<>();
+
+  private static OllamaUsageLimits limits(String store) {
+    return shared(store).getBean(OllamaUsageLimits.class);
+  }
+
+  private static synchronized ConfigurableApplicationContext shared(String store) {
+    return SHARED.computeIfAbsent(store, s -> app(s, "ollama.limits.requests.capacity=5",
+        "ollama.limits.requests.period=1h", "ollama.limits.tokens.capacity=100", "ollama.limits.tokens.reserve=40",
+        "ollama.limits.concurrent-streams=5", "ollama.limits.global-concurrent-streams=3"));
   }
 
   static Stream<String> stores() {
@@ -53,9 +74,8 @@ class UsageLimitsTest {
   @ParameterizedTest
   @MethodSource("stores")
   void tokenHoldsKeepCallsInFlightWithinTheQuotaAndSettleToWhatWasUsed(String store) {
-    try (ConfigurableApplicationContext app = app(store, "ollama.limits.tokens.capacity=100",
-        "ollama.limits.tokens.reserve=40")) {
-      OllamaUsageLimits limits = app.getBean(OllamaUsageLimits.class);
+    OllamaUsageLimits limits = limits(store);
+    {
       // Three calls hold 40 + 40 + 20: the quota is covered, so a fourth in flight is refused
       // although no call has been charged yet.
       UsagePermit first = limits.acquire("alice");
@@ -84,9 +104,8 @@ class UsageLimitsTest {
   @ParameterizedTest
   @MethodSource("stores")
   void aCallThatUsesMoreThanItsHoldIsChargedTheRestAndTheNextIsRefused(String store) {
-    try (ConfigurableApplicationContext app = app(store, "ollama.limits.tokens.capacity=100",
-        "ollama.limits.tokens.reserve=10")) {
-      OllamaUsageLimits limits = app.getBean(OllamaUsageLimits.class);
+    OllamaUsageLimits limits = limits(store);
+    {
       try (UsagePermit permit = limits.acquire("carol")) {
         permit.charge(130);
       }
@@ -99,11 +118,12 @@ class UsageLimitsTest {
   @ParameterizedTest
   @MethodSource("stores")
   void theGlobalCapRefusesEveryCallerWith503UntilAPermitIsClosed(String store) throws Exception {
-    try (ConfigurableApplicationContext app = app(store, "ollama.limits.global-concurrent-streams=2",
-        "ollama.limits.concurrent-streams=5")) {
-      OllamaUsageLimits limits = app.getBean(OllamaUsageLimits.class);
+    ConfigurableApplicationContext app = shared(store);
+    OllamaUsageLimits limits = limits(store);
+    {
       UsagePermit a = limits.acquire("a");
       UsagePermit b = limits.acquire("b");
+      UsagePermit b2 = limits.acquire("b");
       assertThatThrownBy(() -> limits.acquire("c")).isInstanceOfSatisfying(UsageLimitException.class, refused -> {
         assertThat(refused.reason()).isEqualTo(UsageLimitException.Reason.GLOBAL_CONCURRENT_STREAMS);
         assertThat(refused.status()).isEqualTo(503);
@@ -119,23 +139,24 @@ class UsageLimitsTest {
       assertThat(LimitsApps.post(app, "/api/chat", LimitsApps.CHAT).statusCode()).isEqualTo(200);
       limits.acquire("c").close();
       b.close();
+      b2.close();
     }
   }
 
   @ParameterizedTest
   @MethodSource("stores")
   void usageShowsWhatACallerHasLeftAndHoldsWithoutTakingAnything(String store) {
-    try (ConfigurableApplicationContext app = app(store, "ollama.limits.requests.capacity=5",
-        "ollama.limits.concurrent-streams=3")) {
-      OllamaUsageLimits limits = app.getBean(OllamaUsageLimits.class);
+    OllamaUsageLimits limits = limits(store);
+    {
       UsagePermit one = limits.acquire("dave");
       UsagePermit two = limits.acquire("dave");
-      assertThat(limits.usage("dave")).isEqualTo(new CallerUsage(3L, null, 2));
-      assertThat(limits.usage("dave")).as("reading takes nothing").isEqualTo(new CallerUsage(3L, null, 2));
-      assertThat(limits.usage("erin")).isEqualTo(new CallerUsage(5L, null, 0));
+      assertThat(limits.usage("dave")).isEqualTo(new CallerUsage(3L, 20L, 2));
+      assertThat(limits.usage("dave")).as("reading takes nothing").isEqualTo(new CallerUsage(3L, 20L, 2));
+      assertThat(limits.usage("erin")).isEqualTo(new CallerUsage(5L, 100L, 0));
+      one.charge(5);
       one.close();
       two.close();
-      assertThat(limits.usage("dave")).isEqualTo(new CallerUsage(3L, null, 0));
+      assertThat(limits.usage("dave")).isEqualTo(new CallerUsage(3L, 95L, 0));
     }
   }
 

@@ -74,7 +74,7 @@ final class GatewayDenials {
       return;
     }
     GatewayLimits.Denial denial = new GatewayLimits.Denial(reason, caller(request, principalName), principalName,
-        path.length() > MAX_TEXT ? path.substring(0, MAX_TEXT) : path, plainModel(model));
+        printable(path), plainModel(model));
     for (GatewayLimits.DenialSink sink : sinks) {
       try {
         sink.denied(denial);
@@ -105,6 +105,20 @@ final class GatewayDenials {
   /** The model when it is a plain name of reasonable length (what the allow-list could match), else null. */
   static @Nullable String plainModel(@Nullable String model) {
     return model != null && model.length() <= MAX_TEXT && ModelPolicy.isPlain(model) ? model : null;
+  }
+
+  /**
+   * {@code path} cut to {@link #MAX_TEXT} characters, anything but printable ASCII as {@code ?}:
+   * a path refused by a firewall can hold decoded control characters, which a log of audit events
+   * must not receive.
+   */
+  static String printable(String path) {
+    StringBuilder out = new StringBuilder(Math.min(path.length(), MAX_TEXT));
+    for (int i = 0; i < path.length() && i < MAX_TEXT; i++) {
+      char c = path.charAt(i);
+      out.append(c >= 0x20 && c < 0x7f ? c : '?');
+    }
+    return out.toString();
   }
 
   /** The path under the gateway: what {@link GatewayLimits} reports, for example {@code /api/chat}. */

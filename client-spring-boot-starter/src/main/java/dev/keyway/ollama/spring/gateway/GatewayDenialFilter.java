@@ -118,7 +118,7 @@ final class GatewayDenialFilter implements Filter {
     }
 
     private void note(int sc) {
-      if (sc >= 400 && principal == null) {
+      if ((sc == 400 || sc == 401 || sc == 403 || sc == 413) && principal == null) {
         principal = SpringSecurity.user();
       }
     }
@@ -129,8 +129,14 @@ final class GatewayDenialFilter implements Filter {
     /** The name of the user authenticated on this thread now, or null (none, or anonymous). */
     static @Nullable String user() {
       Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
-      return authentication != null && authentication.isAuthenticated()
-          && !(authentication instanceof AnonymousAuthenticationToken) ? authentication.getName() : null;
+      if (authentication == null) {
+        // getContext() stores an empty context when there was none (no security chain ran):
+        // leave none behind on the container's thread.
+        SecurityContextHolder.clearContext();
+        return null;
+      }
+      return authentication.isAuthenticated() && !(authentication instanceof AnonymousAuthenticationToken)
+          ? authentication.getName() : null;
     }
   }
 }

@@ -26,7 +26,7 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest(classes = {GatewayFixture.App.class, DenialProbe.Beans.class},
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {"ollama.gateway.enabled=true", "ollama.gateway.allowed-models=llama3.2",
-        "ollama.gateway.max-request-size=1KB"})
+        "ollama.gateway.max-request-size=1KB", "management.endpoints.web.exposure.include=auditevents"})
 @Timeout(30)
 class GatewayDenialAuditTest extends GatewayFixture {
   static final String KEY = "kw-secret-denial-audit-4242";
@@ -121,6 +121,24 @@ class GatewayDenialAuditTest extends GatewayFixture {
     assertThat(r.statusCode()).isEqualTo(400);
     assertDenial(denials.awaitOne(GatewayDenials.BAD_REQUEST), "/api/chat", null);
     assertThat(denials.count(GatewayDenials.BAD_REQUEST)).isEqualTo(before + 1);
+  }
+
+  @Test
+  void theActuatorsAuditEventsEndpointListsTheDenial() throws Exception {
+    assertThat(post("/api/embed", "{\"model\":\"mistral\",\"input\":\"" + PROMPT + "\"}").statusCode()).isEqualTo(403);
+    denials.awaitOne(GatewayDenials.NOT_ALLOWED);
+    HttpResponse<String> listed = http.send(HttpRequest.newBuilder(
+        java.net.URI.create("http://127.0.0.1:" + port() + "/actuator/auditevents?type=" + DenialEvents.AUDIT_TYPE)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(listed.statusCode()).isEqualTo(200);
+    com.fasterxml.jackson.databind.JsonNode events = JSON.readTree(listed.body()).get("events");
+    com.fasterxml.jackson.databind.JsonNode last = events.get(events.size() - 1);
+    assertThat(last.get("type").asText()).isEqualTo(DenialEvents.AUDIT_TYPE);
+    assertThat(last.get("principal").asText()).isEqualTo("caller:" + CALLER);
+    assertThat(last.get("data").get("reason").asText()).isEqualTo(GatewayDenials.NOT_ALLOWED);
+    assertThat(last.get("data").get("path").asText()).isEqualTo("/api/embed");
+    assertThat(last.get("data").get("model").asText()).isEqualTo("mistral");
+    assertThat(listed.body()).doesNotContain(KEY, PROMPT);
   }
 
   @Test

@@ -2,23 +2,44 @@ package dev.keyway.ollama.spring.gateway;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.boot.actuate.audit.listener.AuditApplicationEvent;
 import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.util.ClassUtils;
 
 /**
- * Where limit refusals are told: Spring Boot's audit events and a Micrometer counter. Each method
- * is called only when its library is on the classpath.
+ * Where the gateway's refusals are told (the usage limits' and the gateway's own, {@link
+ * GatewayDenials}): Spring Boot's audit events and a Micrometer counter, each only when its
+ * library is on the application's classpath ({@link #sinks}).
  */
 final class DenialEvents {
-  /** Audit event type of every gateway limits refusal. */
+  /** Audit event type of every gateway refusal. */
   static final String AUDIT_TYPE = "OLLAMA_GATEWAY_DENIED";
   /** Counter of refusals, tagged by reason. */
   static final String METRIC = "ollama.gateway.denied";
 
   private DenialEvents() {}
+
+  /**
+   * The sinks the application's classpath allows: audit events when Spring Boot's actuator is
+   * there, the counter when Micrometer is. {@code loader} is the application's class loader, not
+   * this class's: what the application carries decides.
+   */
+  static List<GatewayLimits.DenialSink> sinks(ClassLoader loader, ApplicationEventPublisher events,
+      ListableBeanFactory beans) {
+    List<GatewayLimits.DenialSink> sinks = new ArrayList<>();
+    if (ClassUtils.isPresent("org.springframework.boot.actuate.audit.listener.AuditApplicationEvent", loader)) {
+      sinks.add(audit(events));
+    }
+    if (ClassUtils.isPresent("io.micrometer.core.instrument.MeterRegistry", loader)) {
+      sinks.add(metrics(beans));
+    }
+    return sinks;
+  }
 
   /**
    * Publishes an {@link AuditApplicationEvent}: the principal's name when the caller is
@@ -43,7 +64,7 @@ final class DenialEvents {
     return denial -> {
       MeterRegistry registry = beans.getBeanProvider(MeterRegistry.class).getIfUnique();
       if (registry != null) {
-        Counter.builder(METRIC).description("Gateway calls refused by the usage limits")
+        Counter.builder(METRIC).description("Gateway calls refused, by reason")
             .tag("reason", denial.reason()).register(registry).increment();
       }
     };

@@ -28,11 +28,15 @@ import org.jspecify.annotations.Nullable;
  * {@code docs/gateway.md}.
  *
  * @param status 200 when accepted, else the status to answer with
+ * @param reason when refused, the denial reason told to the audit log and metrics ({@link
+ *     GatewayDenials#NOT_ALLOWED} or {@link GatewayDenials#BAD_REQUEST})
  * @param error the message for the browser when refused
  * @param body the JSON to forward when accepted
  * @param streaming whether the forwarded request streams
+ * @param model when refused, the body's top-level {@code model} if it is a plain name, for the audit log
  */
-record GatewayRequest(int status, @Nullable String error, byte @Nullable [] body, boolean streaming) {
+record GatewayRequest(int status, @Nullable String reason, @Nullable String error, byte @Nullable [] body,
+    boolean streaming, @Nullable String model) {
   // Floats as BigDecimal: a double would turn 1e400 into Infinity, which is not JSON when written
   // back, and would round what Go reads differently.
   private static final ObjectMapper STRICT = JsonMapper.builder()
@@ -122,18 +126,20 @@ record GatewayRequest(int status, @Nullable String error, byte @Nullable [] body
     try {
       JsonNode tree = STRICT.readTree(raw);
       if (tree == null || !tree.isObject()) {
-        return refuse(400, "request body must be a JSON object");
+        return malformed("request body must be a JSON object", null);
       }
       body = (ObjectNode) tree;
     } catch (JsonProcessingException e) {
-      return refuse(400, "invalid JSON: " + e.getOriginalMessage());
+      return malformed("invalid JSON: " + e.getOriginalMessage(), null);
     } catch (java.io.IOException e) {
-      return refuse(400, "unreadable request body");
+      return malformed("unreadable request body", null);
     } catch (NumberFormatException e) {
       // Jackson refuses some numbers only when it converts them (1e40077777777777777777777777
       // as a BigDecimal): a number no Go float64 or int64 can hold either. Found by the fuzzer.
-      return refuse(400, "invalid JSON: a number out of any range Ollama reads");
+      return malformed("invalid JSON: a number out of any range Ollama reads", null);
     }
+    JsonNode given = body.get("model");
+    String modelName = given != null && given.isTextual() ? GatewayDenials.plainModel(given.asText()) : null;
     ObjectNode out = STRICT.createObjectNode();
     for (Map.Entry<String, JsonNode> field : body.properties()) {
       String name = field.getKey();
@@ -144,8 +150,8 @@ record GatewayRequest(int status, @Nullable String error, byte @Nullable [] body
           // Ollama decodes with Go's encoding/json, which matches field names case-insensitively
           // (and folds 'ſ' to 's', 'K' to 'k'): this key would reach the field the checks read
           // under its own spelling.
-          return refuse(400, "field '" + printable(name) + "' must be spelled '" + lookAlike
-              + "' (Ollama reads field names case-insensitively)");
+          return malformed("field '" + printable(name) + "' must be spelled '" + lookAlike
+              + "' (Ollama reads field names case-insensitively)", modelName);
         }
         continue; // Ollama ignores it: so does the gateway (ollama4j's "useTools", for example)
       }
@@ -155,13 +161,14 @@ record GatewayRequest(int status, @Nullable String error, byte @Nullable [] body
       if (name.equals("keep_alive")) {
         String problem = clampKeepAlive(value, rules, out);
         if (problem != null) {
-          return refuse(400, problem);
+          return malformed(problem, modelName);
         }
         continue;
       }
       if (!endpoint.allowed.contains(name) && !rules.allowedFields().contains(name)
           || name.equals("name")) {
-        return refuse(400, "field '" + name + "' is not accepted by this gateway");
+        return refuse(400, GatewayDenials.NOT_ALLOWED, "field '" + name + "' is not accepted by this gateway",
+            modelName);
       }
       out.set(name, value);
     }
@@ -170,18 +177,18 @@ record GatewayRequest(int status, @Nullable String error, byte @Nullable [] body
     if (!policy.allowsAll() && (model == null || !model.isTextual() || !policy.allows(model.asText()))) {
       String name = model != null && model.isTextual() && ModelPolicy.isPlain(model.asText())
           ? "'" + model.asText() + "'" : "requested";
-      return refuse(403, "model " + name + " is not allowed by this gateway");
+      return refuse(403, GatewayDenials.NOT_ALLOWED, "model " + name + " is not allowed by this gateway", modelName);
     }
-    String problem = checkOptions(out, rules, endpoint);
-    if (problem != null) {
-      return refuse(400, problem);
+    GatewayRequest optionsRefused = checkOptions(out, rules, endpoint, modelName);
+    if (optionsRefused != null) {
+      return optionsRefused;
     }
     if (!endpoint.generates) {
       return accept(out, false);
     }
     JsonNode stream = out.get("stream");
     if (stream != null && !stream.isBoolean()) {
-      return refuse(400, "stream must be true or false");
+      return malformed("stream must be true or false", modelName);
     }
     boolean streaming = stream == null || stream.asBoolean();
     out.put("stream", streaming);
@@ -224,11 +231,12 @@ record GatewayRequest(int status, @Nullable String error, byte @Nullable [] body
     return folded.toString();
   }
 
-  /** Applies the option allow-list and {@code max-num-predict}; returns a message when refused. */
-  private static @Nullable String checkOptions(ObjectNode out, RequestRules rules, Endpoint endpoint) {
+  /** Applies the option allow-list and {@code max-num-predict}; returns the refusal, or null. */
+  private static @Nullable GatewayRequest checkOptions(ObjectNode out, RequestRules rules, Endpoint endpoint,
+      @Nullable String modelName) {
     JsonNode given = out.get("options");
     if (given != null && !given.isObject()) {
-      return "options must be a JSON object";
+      return malformed("options must be a JSON object", modelName);
     }
     ObjectNode options = STRICT.createObjectNode();
     if (given != null) {
@@ -241,7 +249,8 @@ record GatewayRequest(int status, @Nullable String error, byte @Nullable [] body
           continue;
         }
         if (!SAMPLING_OPTIONS.contains(name) && !rules.allowedOptions().contains(name)) {
-          return "option '" + name + "' is not accepted by this gateway";
+          return refuse(400, GatewayDenials.NOT_ALLOWED, "option '" + name + "' is not accepted by this gateway",
+              modelName);
         }
         options.set(name, option.getValue());
       }
@@ -249,7 +258,7 @@ record GatewayRequest(int status, @Nullable String error, byte @Nullable [] body
     if (endpoint.generates && rules.maxNumPredict() != null) {
       String problem = capNumPredict(options, rules.maxNumPredict());
       if (problem != null) {
-        return problem;
+        return malformed(problem, modelName);
       }
     }
     if (options.isEmpty() && given == null) {
@@ -332,13 +341,18 @@ record GatewayRequest(int status, @Nullable String error, byte @Nullable [] body
 
   private static GatewayRequest accept(ObjectNode body, boolean streaming) {
     try {
-      return new GatewayRequest(200, null, STRICT.writeValueAsBytes(body), streaming);
+      return new GatewayRequest(200, null, null, STRICT.writeValueAsBytes(body), streaming, null);
     } catch (JsonProcessingException e) {
-      return refuse(400, "request body cannot be forwarded");
+      return malformed("request body cannot be forwarded", null);
     }
   }
 
-  private static GatewayRequest refuse(int status, String error) {
-    return new GatewayRequest(status, error, null, false);
+  /** 400 {@link GatewayDenials#BAD_REQUEST}: not a body Ollama would read as sent. */
+  private static GatewayRequest malformed(String error, @Nullable String model) {
+    return refuse(400, GatewayDenials.BAD_REQUEST, error, model);
+  }
+
+  private static GatewayRequest refuse(int status, String reason, String error, @Nullable String model) {
+    return new GatewayRequest(status, reason, error, null, false, model);
   }
 }

@@ -2,6 +2,7 @@ package dev.keyway.ollama.spring.gateway;
 
 import dev.keyway.ollama.OllamaClient;
 import dev.keyway.ollama.spring.OllamaAutoConfiguration;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -9,9 +10,13 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
+import org.springframework.core.Ordered;
+import org.springframework.core.io.ResourceLoader;
 
 /**
  * The opt-in key-holding gateway ({@code ollama.gateway.enabled=true}): Ollama's own API under
@@ -22,6 +27,11 @@ import org.springframework.context.annotation.Import;
  * Spring Security uses for the gateway's path ({@link GatewayCorsConfiguration}). With
  * {@code ollama.limits.enabled=true} model calls pass the usage limits first
  * ({@link OllamaLimitsAutoConfiguration}).
+ *
+ * <p>Every refusal on the gateway's path, including Spring Security's 401 and 403 and refused CORS
+ * requests, is published as an {@code AuditApplicationEvent} of type {@code OLLAMA_GATEWAY_DENIED}
+ * (when Spring Boot's actuator is present) and counted as {@code ollama.gateway.denied} tagged by
+ * reason (when Micrometer is): {@link GatewayDenials}, {@link GatewayDenialFilter}.
  */
 @AutoConfiguration(after = OllamaAutoConfiguration.class)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
@@ -32,12 +42,36 @@ import org.springframework.context.annotation.Import;
 @Import(GatewayCorsConfiguration.class)
 public class OllamaGatewayAutoConfiguration {
 
+  /** Ahead of Spring Security's filter chain (-100) and Spring MVC's CORS filter, so it sees their refusals. */
+  static final int DENIAL_FILTER_ORDER = Ordered.HIGHEST_PRECEDENCE + 10;
+
   @Bean
-  ServletRegistrationBean<OllamaGatewayServlet> ollamaGateway(
-      OllamaClient client, OllamaGatewayProperties properties, ObjectProvider<GatewayLimits> limits) {
+  GatewayDenials ollamaGatewayDenials(ObjectProvider<CallerResolver> resolver, ApplicationEventPublisher events,
+      ListableBeanFactory beans, ResourceLoader resources) {
+    ClassLoader loader = resources.getClassLoader();
+    return new GatewayDenials(DenialEvents.sinks(loader != null ? loader : getClass().getClassLoader(), events, beans),
+        resolver.getIfAvailable());
+  }
+
+  @Bean
+  ServletRegistrationBean<OllamaGatewayServlet> ollamaGateway(OllamaClient client, OllamaGatewayProperties properties,
+      ObjectProvider<GatewayLimits> limits, GatewayDenials denials) {
     ServletRegistrationBean<OllamaGatewayServlet> registration = new ServletRegistrationBean<>(
-        new OllamaGatewayServlet(client, properties, limits.getIfAvailable()), prefix(properties) + "/*");
+        new OllamaGatewayServlet(client, properties, limits.getIfAvailable(), denials), prefix(properties) + "/*");
     registration.setName("ollamaGateway");
+    return registration;
+  }
+
+  /** Tells the refusals written before the servlet has the request (security, CORS). */
+  @Bean
+  FilterRegistrationBean<GatewayDenialFilter> ollamaGatewayDenialFilter(OllamaGatewayProperties properties,
+      GatewayDenials denials) {
+    FilterRegistrationBean<GatewayDenialFilter> registration = new FilterRegistrationBean<>(
+        new GatewayDenialFilter(denials, new CrossSiteGuard(properties.getAllowedOrigins())));
+    registration.addUrlPatterns(prefix(properties) + "/*");
+    registration.setName("ollamaGatewayDenials");
+    registration.setOrder(DENIAL_FILTER_ORDER);
+    registration.setEnabled(denials.tells());
     return registration;
   }
 

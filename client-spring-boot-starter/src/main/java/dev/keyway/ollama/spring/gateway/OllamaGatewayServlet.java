@@ -51,13 +51,21 @@ final class OllamaGatewayServlet extends HttpServlet {
   private final boolean fullShow;
   private final transient CrossSiteGuard guard;
   private final transient @Nullable GatewayLimits limits;
+  private final transient GatewayDenials denials;
 
   OllamaGatewayServlet(OllamaClient client, OllamaGatewayProperties properties) {
-    this(client, properties, null);
+    this(client, properties, null, GatewayDenials.NONE);
   }
 
   OllamaGatewayServlet(OllamaClient client, OllamaGatewayProperties properties, @Nullable GatewayLimits limits) {
+    this(client, properties, limits, GatewayDenials.NONE);
+  }
+
+  /** @param denials told of every refusal this servlet writes (the limits tell their own) */
+  OllamaGatewayServlet(OllamaClient client, OllamaGatewayProperties properties, @Nullable GatewayLimits limits,
+      GatewayDenials denials) {
     this.limits = limits;
+    this.denials = denials;
     this.client = client;
     this.rules = RequestRules.of(properties);
     this.policy = rules.models();
@@ -68,10 +76,18 @@ final class OllamaGatewayServlet extends HttpServlet {
 
   @Override
   protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    // From here on, refusals are told here or by the limits, not by GatewayDenialFilter.
+    request.setAttribute(GatewayDenials.REACHED, Boolean.TRUE);
+    String path = GatewayDenials.path(request);
     if (!guard.admit(request, response)) {
+      // The guard answers 403 only to a foreign Origin and 415 only to a non-JSON POST; its 405 to
+      // OPTIONS and its 204 to a listed origin's preflight are no refusals of policy.
+      int status = response.getStatus();
+      if (status == 403 || status == 415) {
+        denials.deny(request, status == 403 ? GatewayDenials.CROSS_SITE : GatewayDenials.MEDIA_TYPE, path, null);
+      }
       return;
     }
-    String path = request.getPathInfo() == null ? "/" : request.getPathInfo();
     String method = request.getMethod();
     switch (path) {
       case "/api/version" -> {
@@ -103,12 +119,14 @@ final class OllamaGatewayServlet extends HttpServlet {
   private void checkedPost(HttpServletRequest request, HttpServletResponse response, String endpoint)
       throws IOException {
     if (request.getContentLengthLong() > maxRequestBytes) {
+      denials.deny(request, GatewayDenials.TOO_LARGE, "/" + endpoint, null);
       tooLarge(response);
       return;
     }
     // Reads at most one byte past the limit: an oversized chunked body is never held whole.
     byte[] raw = request.getInputStream().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxRequestBytes + 1));
     if (raw.length > maxRequestBytes) {
+      denials.deny(request, GatewayDenials.TOO_LARGE, "/" + endpoint, null);
       tooLarge(response);
       return;
     }
@@ -119,6 +137,8 @@ final class OllamaGatewayServlet extends HttpServlet {
       default -> GatewayRequest.Endpoint.GENERATE;
     });
     if (checked.refused()) {
+      String reason = checked.reason();
+      denials.deny(request, reason != null ? reason : GatewayDenials.BAD_REQUEST, "/" + endpoint, checked.model());
       error(response, checked.status(), String.valueOf(checked.error()));
       return;
     }

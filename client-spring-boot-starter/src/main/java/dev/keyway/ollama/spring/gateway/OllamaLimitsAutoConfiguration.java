@@ -4,7 +4,6 @@ import io.github.bucket4j.BucketConfiguration;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -50,13 +49,7 @@ public class OllamaLimitsAutoConfiguration {
     BucketConfiguration tokens = bucket(properties.getTokens().getCapacity(), properties.getTokens().getPeriod());
     LocalLimitStore local = new LocalLimitStore(requests, properties.getRequests().getPeriod(),
         tokens, properties.getTokens().getPeriod());
-    List<GatewayLimits.DenialSink> sinks = new ArrayList<>();
-    if (ClassUtils.isPresent("org.springframework.boot.actuate.audit.listener.AuditApplicationEvent", loader)) {
-      sinks.add(DenialEvents.audit(events));
-    }
-    if (ClassUtils.isPresent("io.micrometer.core.instrument.MeterRegistry", loader)) {
-      sinks.add(DenialEvents.metrics(beans));
-    }
+    List<GatewayLimits.DenialSink> sinks = DenialEvents.sinks(loader, events, beans);
     if (properties.getStore() == OllamaLimitsProperties.Store.LOCAL) {
       return new GatewayLimits(properties, local, null, null, resolver.getIfAvailable(), sinks);
     }

@@ -24,9 +24,17 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 abstract class GatewayFixture {
   static final ObjectMapper JSON = new ObjectMapper();
 
-  /** The application under test: auto-configuration only, so the starter does the wiring. */
+  /**
+   * The application under test: auto-configuration only, so the starter does the wiring. Spring
+   * Security is on the test classpath (for {@code GatewaySecurityAuditTest}); its defaults, which
+   * would require a login everywhere, are left out here.
+   */
   @SpringBootConfiguration
-  @EnableAutoConfiguration
+  @EnableAutoConfiguration(excludeName = {
+      "org.springframework.boot.autoconfigure.security.servlet.SecurityAutoConfiguration",
+      "org.springframework.boot.autoconfigure.security.servlet.SecurityFilterAutoConfiguration",
+      "org.springframework.boot.autoconfigure.security.servlet.UserDetailsServiceAutoConfiguration",
+      "org.springframework.boot.actuate.autoconfigure.security.servlet.ManagementWebSecurityAutoConfiguration"})
   static class App {}
 
   /** Points the client at {@code baseUrl} with {@code key} sent as {@code X-API-Key}. */

@@ -178,14 +178,15 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
             text, chunks, null);
       }
       chunks++;
-      tracker.chunk();
       accumulator.add(chunk);
-      if (accumulator.isDone(chunk)) {
+      boolean done = accumulator.isDone(chunk);
+      tracker.chunk(done);
+      if (done) {
         finished = true;
         StallWatch.INSTANCE.remove(watch);
         closeParser();
         response.close();
-        tracker.success(accumulator.evalCount(chunk));
+        tracker.success(accumulator.promptEvalCount(chunk), accumulator.evalCount(chunk));
       }
       return chunk;
     } catch (JsonProcessingException e) {

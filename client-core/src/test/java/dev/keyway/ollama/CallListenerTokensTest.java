@@ -84,6 +84,7 @@ class CallListenerTokensTest {
       Iterator<ChatResponse> it = s.iterator();
       assertThat(it.next().message().content()).isEqualTo("a");
       assertThat(it.next().message().content()).isEqualTo("b");
+      assertThat(it.hasNext()).isTrue(); // "c" is read, but never handed over
     }
     assertThat(events).singleElement().satisfies(e -> {
       assertThat(e.outcome()).isEqualTo(OllamaCallEvent.OUTCOME_CANCELLED);

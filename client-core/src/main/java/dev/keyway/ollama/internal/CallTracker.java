@@ -40,16 +40,17 @@ final class CallTracker {
     status = code;
   }
 
-  /** A chunk of a stream reached the caller; {@code done} for the final chunk, which is not counted. */
-  void chunk(boolean done) {
-    if (listener == null) {
-      return;
-    }
-    if (firstChunkNanos < 0) {
+  /** A chunk of a stream was read (the first one times {@code timeToFirstChunk}). */
+  void chunk() {
+    if (firstChunkNanos < 0 && listener != null) {
       firstChunkNanos = System.nanoTime();
     }
-    if (!done) {
-      chunks++; // single writer
+  }
+
+  /** A content chunk (not the final {@code done} chunk) was handed to the caller. */
+  void delivered() {
+    if (listener != null) {
+      chunks++; // single writer: the thread reading the stream
     }
   }
 

@@ -146,6 +146,9 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
       throw new NoSuchElementException();
     }
     next = null;
+    if (!finished) {
+      tracker.delivered(); // reading stops at the done chunk: while not finished, this is content
+    }
     return chunk;
   }
 
@@ -179,9 +182,8 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
       }
       chunks++;
       accumulator.add(chunk);
-      boolean done = accumulator.isDone(chunk);
-      tracker.chunk(done);
-      if (done) {
+      tracker.chunk();
+      if (accumulator.isDone(chunk)) {
         finished = true;
         StallWatch.INSTANCE.remove(watch);
         closeParser();

@@ -1,6 +1,8 @@
 package dev.keyway.ollama.spring.gateway;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
@@ -14,6 +16,13 @@ public class OllamaLimitsProperties {
 
   /** Whether to apply the limits below to the gateway's model calls (chat, generate, embed). */
   private boolean enabled;
+
+  /**
+   * Servlet URL patterns of the application's own routes to put under the same limits, for
+   * example /api/chat or /api/ai/*. Tokens are charged from the auto-configured OllamaClient's
+   * calls made on the request's thread. Empty means the limits apply to the gateway only.
+   */
+  private List<String> routes = new ArrayList<>();
 
   /** Requests per caller: a bucket of capacity requests, refilled over period. */
   private final Requests requests = new Requests();
@@ -55,6 +64,14 @@ public class OllamaLimitsProperties {
 
   public void setEnabled(boolean enabled) {
     this.enabled = enabled;
+  }
+
+  public List<String> getRoutes() {
+    return routes;
+  }
+
+  public void setRoutes(List<String> routes) {
+    this.routes = routes;
   }
 
   public Requests getRequests() {

@@ -165,6 +165,17 @@ class RouteLimitsTest {
   }
 
   @Test
+  void aPatternCoveringTheGatewayLeavesItsCallsToTheGatewayAlone() throws Exception {
+    try (ConfigurableApplicationContext app = start("ollama.gateway.enabled=true", "ollama.api-key=kw-secret-routes",
+        "ollama.limits.routes=/*", "ollama.limits.requests.capacity=2", "ollama.limits.requests.period=1h")) {
+      // Admitted once each (by the gateway), not twice (by the filter too): two calls pass.
+      assertThat(LimitsApps.post(app, "/api/chat", LimitsApps.CHAT).statusCode()).isEqualTo(200);
+      assertThat(LimitsApps.post(app, "/api/chat", LimitsApps.CHAT).statusCode()).isEqualTo(200);
+      assertRefused(LimitsApps.post(app, "/api/chat", LimitsApps.CHAT), "too many requests");
+    }
+  }
+
+  @Test
   void aBlockingChatIsChargedItsPromptAndEvalCounts() throws Exception {
     try (ConfigurableApplicationContext app = start("ollama.limits.tokens.capacity=1000",
         "ollama.limits.tokens.period=24h")) {

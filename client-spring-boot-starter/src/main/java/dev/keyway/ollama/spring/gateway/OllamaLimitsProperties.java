@@ -7,14 +7,18 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * Per-caller usage limits on the gateway, under {@code ollama.limits.*}. Each limit is optional:
+ * Per-caller usage limits on the gateway and on the application's own routes, under
+ * {@code ollama.limits.*}. Each limit is optional:
  * one left unset does not apply. See docs/limits.md for how callers are identified and when
  * tokens are charged.
  */
 @ConfigurationProperties("ollama.limits")
 public class OllamaLimitsProperties {
 
-  /** Whether to apply the limits below to the gateway's model calls (chat, generate, embed). */
+  /**
+   * Whether to apply the limits below to the gateway's model calls (chat, generate, embed) and to
+   * the application's routes listed in routes.
+   */
   private boolean enabled;
 
   /**

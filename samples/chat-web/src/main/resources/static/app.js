@@ -62,6 +62,22 @@ async function* events(response) {
   if (buffered.trim()) yield JSON.parse(buffered);
 }
 
+/**
+ * What to show for a refusal by the server's usage limits (429): when to try again, from the
+ * Retry-After header (whole seconds), else the JSON body's error text.
+ */
+async function tooManyRequests(response) {
+  const after = (response.headers.get('Retry-After') || '').trim();
+  if (/^[1-9][0-9]*$/.test(after)) return `Too many requests — try again in ${after} s`;
+  try {
+    const body = await response.json();
+    if (body && typeof body.error === 'string' && body.error) return `Too many requests — ${body.error}`;
+  } catch (e) {
+    // not JSON: the fixed sentence below
+  }
+  return 'Too many requests — try again later';
+}
+
 function describe(done) {
   const parts = [done.model];
   if (done.evalCount != null) parts.push(`${done.evalCount} tokens`);
@@ -98,6 +114,10 @@ async function ask(text) {
       body: JSON.stringify({ model: $('model').value.trim() || undefined, messages: conversation }),
       signal: controller.signal,
     });
+    if (response.status === 429) {
+      fail(await tooManyRequests(response));
+      return;
+    }
     turn.dataset.state = 'streaming';
     for await (const event of events(response)) {
       if (event.type === 'thinking') {

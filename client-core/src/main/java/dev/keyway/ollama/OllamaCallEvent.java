@@ -15,6 +15,11 @@ import org.jspecify.annotations.Nullable;
  * @param duration from sending the request to the end of the answer
  * @param timeToFirstChunk for streams, until the first chunk reached the caller; otherwise null
  * @param generatedTokens {@code eval_count} of the answer, when the server sent it
+ * @param promptTokens {@code prompt_eval_count} of a chat, generate or embed answer, when the
+ *     server sent it
+ * @param chunks for streams, the chunks of the answer that reached the caller, the final
+ *     {@code done} chunk not counted (so a stream closed early reports what it delivered); 0 for
+ *     calls that are not streamed
  */
 public record OllamaCallEvent(
     String endpoint,
@@ -24,7 +29,19 @@ public record OllamaCallEvent(
     int status,
     Duration duration,
     @Nullable Duration timeToFirstChunk,
-    @Nullable Integer generatedTokens) {
+    @Nullable Integer generatedTokens,
+    @Nullable Integer promptTokens,
+    long chunks) {
+
+  /**
+   * An event without prompt tokens ({@code null}) and chunk count (0): the constructor from before
+   * events carried them, kept so code that builds events (listener tests) still compiles.
+   */
+  public OllamaCallEvent(String endpoint, @Nullable String model, boolean streamed, String outcome,
+      int status, Duration duration, @Nullable Duration timeToFirstChunk,
+      @Nullable Integer generatedTokens) {
+    this(endpoint, model, streamed, outcome, status, duration, timeToFirstChunk, generatedTokens, null, 0);
+  }
 
   /** The answer arrived whole. */
   public static final String OUTCOME_SUCCESS = "success";

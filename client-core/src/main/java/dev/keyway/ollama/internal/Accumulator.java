@@ -57,6 +57,9 @@ abstract class Accumulator<T> {
 
   abstract @Nullable Integer evalCount(T chunk);
 
+  /** {@code prompt_eval_count} of the done chunk, when the answer has one. */
+  abstract @Nullable Integer promptEvalCount(T chunk);
+
   abstract void addParts(T chunk);
 
   abstract T build(T done);
@@ -118,6 +121,11 @@ abstract class Accumulator<T> {
     }
 
     @Override
+    @Nullable Integer promptEvalCount(ChatResponse chunk) {
+      return chunk.promptEvalCount();
+    }
+
+    @Override
     void addParts(ChatResponse chunk) {
       Message m = chunk.message();
       text.append(m.content());
@@ -163,6 +171,11 @@ abstract class Accumulator<T> {
     }
 
     @Override
+    @Nullable Integer promptEvalCount(GenerateResponse chunk) {
+      return chunk.promptEvalCount();
+    }
+
+    @Override
     void addParts(GenerateResponse chunk) {
       text.append(chunk.response());
       if (chunk.thinking() != null) {
@@ -204,6 +217,11 @@ abstract class Accumulator<T> {
 
     @Override
     @Nullable Integer evalCount(Progress chunk) {
+      return null;
+    }
+
+    @Override
+    @Nullable Integer promptEvalCount(Progress chunk) {
       return null;
     }
 

@@ -21,6 +21,8 @@ final class CallTracker {
   private final AtomicBoolean ended = new AtomicBoolean();
   private volatile int status;
   private volatile long firstChunkNanos = -1;
+  // Written only by the thread reading the stream; read by whichever thread ends the call.
+  private volatile long chunks;
 
   CallTracker(@Nullable OllamaCallListener listener, String endpoint, @Nullable String model, boolean streamed) {
     this.listener = listener;
@@ -38,35 +40,47 @@ final class CallTracker {
     status = code;
   }
 
+  /** A chunk of a stream was read (the first one times {@code timeToFirstChunk}). */
   void chunk() {
     if (firstChunkNanos < 0 && listener != null) {
       firstChunkNanos = System.nanoTime();
     }
   }
 
+  /** A content chunk (not the final {@code done} chunk) was handed to the caller. */
+  void delivered() {
+    if (listener != null) {
+      chunks++; // single writer: the thread reading the stream
+    }
+  }
+
   void success(@Nullable Integer generatedTokens) {
-    end(OllamaCallEvent.OUTCOME_SUCCESS, generatedTokens);
+    success(null, generatedTokens);
+  }
+
+  void success(@Nullable Integer promptTokens, @Nullable Integer generatedTokens) {
+    end(OllamaCallEvent.OUTCOME_SUCCESS, promptTokens, generatedTokens);
   }
 
   void failure(Throwable e) {
     if (e instanceof OllamaHttpException http) {
       status = http.status();
     }
-    end(OllamaCallEvent.outcomeOf(e), null);
+    end(OllamaCallEvent.outcomeOf(e), null, null);
   }
 
   void cancelled() {
-    end(OllamaCallEvent.OUTCOME_CANCELLED, null);
+    end(OllamaCallEvent.OUTCOME_CANCELLED, null, null);
   }
 
-  private void end(String outcome, @Nullable Integer tokens) {
+  private void end(String outcome, @Nullable Integer promptTokens, @Nullable Integer tokens) {
     if (listener == null || !ended.compareAndSet(false, true)) {
       return;
     }
     long now = System.nanoTime();
     Duration ttfc = streamed && firstChunkNanos >= 0 ? Duration.ofNanos(firstChunkNanos - start) : null;
     OllamaCallEvent event = new OllamaCallEvent(endpoint, model, streamed, outcome, status,
-        Duration.ofNanos(now - start), ttfc, tokens);
+        Duration.ofNanos(now - start), ttfc, tokens, promptTokens, streamed ? chunks : 0);
     try {
       listener.onCallEnd(event);
     } catch (RuntimeException e) {

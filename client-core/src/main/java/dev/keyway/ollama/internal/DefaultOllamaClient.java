@@ -177,7 +177,7 @@ public final class DefaultOllamaClient implements OllamaClient {
     CallTracker tracker = track("api/chat", request.model(), false);
     ChatResponse reply = unary(post("api/chat", write(chatWriter, request, false), false), options,
         ChatResponse.class, tracker);
-    tracker.success(reply.evalCount());
+    tracker.success(reply.promptEvalCount(), reply.evalCount());
     return reply;
   }
 
@@ -199,7 +199,7 @@ public final class DefaultOllamaClient implements OllamaClient {
     CallTracker tracker = track("api/generate", request.model(), false);
     GenerateResponse reply = unary(post("api/generate", write(generateWriter, request, false), false),
         options, GenerateResponse.class, tracker);
-    tracker.success(reply.evalCount());
+    tracker.success(reply.promptEvalCount(), reply.evalCount());
     return reply;
   }
 
@@ -244,7 +244,12 @@ public final class DefaultOllamaClient implements OllamaClient {
   @Override
   public EmbedResponse embed(EmbedRequest request, RequestOptions options) {
     Objects.requireNonNull(request, "request");
-    return postJson("api/embed", request.model(), request, EmbedResponse.class, options);
+    Objects.requireNonNull(options, "options");
+    CallTracker tracker = track("api/embed", request.model(), false);
+    EmbedResponse answer = unary(post("api/embed", write(plainWriter, request, false), false), options,
+        EmbedResponse.class, tracker);
+    tracker.success(answer.promptEvalCount(), null);
+    return answer;
   }
 
   @Override

@@ -146,6 +146,9 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
       throw new NoSuchElementException();
     }
     next = null;
+    if (!finished) {
+      tracker.delivered(); // reading stops at the done chunk: while not finished, this is content
+    }
     return chunk;
   }
 
@@ -178,14 +181,14 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
             text, chunks, null);
       }
       chunks++;
-      tracker.chunk();
       accumulator.add(chunk);
+      tracker.chunk();
       if (accumulator.isDone(chunk)) {
         finished = true;
         StallWatch.INSTANCE.remove(watch);
         closeParser();
         response.close();
-        tracker.success(accumulator.evalCount(chunk));
+        tracker.success(accumulator.promptEvalCount(chunk), accumulator.evalCount(chunk));
       }
       return chunk;
     } catch (JsonProcessingException e) {

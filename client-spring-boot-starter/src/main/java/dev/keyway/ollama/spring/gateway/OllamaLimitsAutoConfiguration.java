@@ -1,9 +1,13 @@
 package dev.keyway.ollama.spring.gateway;
 
+import dev.keyway.ollama.spring.OllamaAutoConfiguration;
+import dev.keyway.ollama.spring.OllamaClientCustomizer;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import jakarta.servlet.DispatcherType;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -12,10 +16,17 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Condition;
+import org.springframework.context.annotation.ConditionContext;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.io.ResourceLoader;
+import org.springframework.core.type.AnnotatedTypeMetadata;
 import org.springframework.util.ClassUtils;
 
 /**
@@ -25,9 +36,11 @@ import org.springframework.util.ClassUtils;
  * published as an {@code AuditApplicationEvent} (when Spring Boot's actuator is present) and
  * counted as {@code ollama.gateway.denied} (when Micrometer is); the store's state is the gauge
  * {@code ollama.limits.store.state} (when Micrometer is) and the health component
- * {@code ollamaLimits} ({@link OllamaLimitsHealthAutoConfiguration}).
+ * {@code ollamaLimits} ({@link OllamaLimitsHealthAutoConfiguration}). With
+ * {@code ollama.limits.routes} set, the same limits apply to those routes of the application
+ * ({@link RouteLimitsFilter}), charged from the auto-configured client's calls.
  */
-@AutoConfiguration(before = OllamaGatewayAutoConfiguration.class, afterName = {
+@AutoConfiguration(before = {OllamaGatewayAutoConfiguration.class, OllamaAutoConfiguration.class}, afterName = {
     "org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration",
     "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration"})
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
@@ -93,6 +106,48 @@ public class OllamaLimitsAutoConfiguration {
               .register(registry);
         }
       };
+    }
+  }
+
+  /**
+   * The limits on the application's own routes ({@code ollama.limits.routes}): a filter on those
+   * patterns, after Spring Security's filter chain (order -100), and a listener on the
+   * auto-configured client that charges calls ended on a filtered request's thread.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "org.springframework.web.filter.OncePerRequestFilter")
+  @Conditional(RoutesSet.class)
+  static class Routes {
+    /** Spring Security's filter chain is at -100 (SecurityProperties.DEFAULT_FILTER_ORDER); run after it. */
+    static final int ORDER = -100 + 10;
+
+    // The filter is not a bean of its own: Spring Boot would also map a Filter bean to /*.
+    @Bean
+    FilterRegistrationBean<RouteLimitsFilter> ollamaRouteLimits(GatewayLimits limits,
+        OllamaLimitsProperties properties) {
+      FilterRegistrationBean<RouteLimitsFilter> registration =
+          new FilterRegistrationBean<>(new RouteLimitsFilter(limits));
+      registration.setName("ollamaRouteLimits");
+      registration.setUrlPatterns(properties.getRoutes().stream().map(String::trim).filter(r -> !r.isEmpty()).toList());
+      registration.setDispatcherTypes(EnumSet.of(DispatcherType.REQUEST));
+      registration.setOrder(ORDER);
+      return registration;
+    }
+
+    @Bean
+    OllamaClientCustomizer ollamaRouteLimitsCustomizer(FilterRegistrationBean<RouteLimitsFilter> ollamaRouteLimits) {
+      return builder -> builder.listener(ollamaRouteLimits.getFilter().listener());
+    }
+  }
+
+  /** {@code ollama.limits.routes} names at least one pattern (as a list or comma-separated). */
+  static final class RoutesSet implements Condition {
+    @Override
+    public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
+      return Binder.get(context.getEnvironment())
+          .bind("ollama.limits.routes", Bindable.listOf(String.class))
+          .map(routes -> routes.stream().anyMatch(r -> !r.isBlank()))
+          .orElse(false);
     }
   }
 

@@ -1,19 +1,32 @@
 package dev.keyway.ollama.spring.gateway;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * Per-caller usage limits on the gateway, under {@code ollama.limits.*}. Each limit is optional:
+ * Per-caller usage limits on the gateway and on the application's own routes, under
+ * {@code ollama.limits.*}. Each limit is optional:
  * one left unset does not apply. See docs/limits.md for how callers are identified and when
  * tokens are charged.
  */
 @ConfigurationProperties("ollama.limits")
 public class OllamaLimitsProperties {
 
-  /** Whether to apply the limits below to the gateway's model calls (chat, generate, embed). */
+  /**
+   * Whether to apply the limits below to the gateway's model calls (chat, generate, embed) and to
+   * the application's routes listed in routes.
+   */
   private boolean enabled;
+
+  /**
+   * Servlet URL patterns of the application's own routes to put under the same limits, for
+   * example /api/chat or /api/ai/*. Tokens are charged from the auto-configured OllamaClient's
+   * calls made on the request's thread. Empty means the limits apply to the gateway only.
+   */
+  private List<String> routes = new ArrayList<>();
 
   /** Requests per caller: a bucket of capacity requests, refilled over period. */
   private final Requests requests = new Requests();
@@ -61,6 +74,14 @@ public class OllamaLimitsProperties {
 
   public void setEnabled(boolean enabled) {
     this.enabled = enabled;
+  }
+
+  public List<String> getRoutes() {
+    return routes;
+  }
+
+  public void setRoutes(List<String> routes) {
+    this.routes = routes;
   }
 
   public Requests getRequests() {

@@ -54,6 +54,7 @@ class ChatPageBrowserTest {
   @AutoClose static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey(KEY)
       .model(ScriptedModel.named("llama3.2").thinking(THINKING.toArray(String[]::new)).answer(ANSWER)
           .tokenDelay(DELAY))
+      .model(ScriptedModel.named("quick").answer("Hi."))
       .build();
   @AutoClose static Chromium chromium;
   static ChromeDriver browser;
@@ -333,6 +334,32 @@ class ChatPageBrowserTest {
     assertThat(all).doesNotContain(KEY).doesNotContain(KEY.substring("kw-secret-browser-".length()));
     // The server's side of it: the key did travel, upstream only.
     assertThat(lastChatUpstream().header("X-API-Key")).isEqualTo(KEY);
+  }
+
+  @Test
+  void aRequestOverTheUsageLimitSaysWhenToTryAgain() {
+    // Its own application, with room for two questions a minute from this address. Command-line
+    // arguments outrank the tests' raised capacity (config/application.properties).
+    try (ConfigurableApplicationContext limited = new SpringApplicationBuilder(ChatWebApplication.class).run(
+        "--server.port=0", "--keyway.demo=false", "--chat.model=quick", "--ollama.base-url=" + OLLAMA.baseUrl(),
+        "--ollama.api-key=" + KEY, "--ollama.api-key-header=X-API-Key", "--ollama.limits.requests.capacity=2")) {
+      browser.get("http://127.0.0.1:" + limited.getEnvironment().getProperty("local.server.port") + "/");
+      chromium.waitUntil(() -> !browser.findElement(By.id("model")).getDomProperty("value").isEmpty());
+      for (int i = 1; i <= 2; i++) {
+        int turns = i;
+        ask("hello " + i);
+        chromium.waitUntil(() -> browser.findElements(By.cssSelector("#log .turn.assistant")).size() == turns
+            && "done".equals(state()));
+      }
+      ask("one more");
+      chromium.waitUntil(() -> "error".equals(state()));
+
+      WebElement error = browser.findElement(By.cssSelector("#log .turn.assistant:last-child .error"));
+      assertThat(error.isDisplayed()).isTrue();
+      assertThat(error.getText()).matches("Too many requests — try again in [1-9][0-9]* s");
+      assertThat(error.getCssValue("color")).isEqualTo("rgba(138, 0, 0, 1)"); // the page's error style
+      assertThat(browser.findElement(By.id("send")).isEnabled()).isTrue();
+    }
   }
 
   @Test

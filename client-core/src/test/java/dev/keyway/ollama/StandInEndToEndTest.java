@@ -156,7 +156,7 @@ class StandInEndToEndTest {
     try (OllamaStream<ChatResponse> s = client.chatStream(chat("slow"))) {
       assertThat(s.iterator().next().message().content()).isEqualTo("one");
     }
-    assertThat(ollama.standIn().awaitDisconnect(Duration.ofSeconds(5))).isTrue();
+    assertThat(ollama.standIn().awaitDisconnect(Duration.ofSeconds(20))).isTrue();
   }
 
   @Test

@@ -33,10 +33,10 @@ final class DenialEvents {
       ListableBeanFactory beans) {
     List<GatewayLimits.DenialSink> sinks = new ArrayList<>();
     if (ClassUtils.isPresent("org.springframework.boot.actuate.audit.listener.AuditApplicationEvent", loader)) {
-      sinks.add(audit(events));
+      sinks.add(Audit.sink(events));
     }
     if (ClassUtils.isPresent("io.micrometer.core.instrument.MeterRegistry", loader)) {
-      sinks.add(metrics(beans));
+      sinks.add(Metrics.sink(beans));
     }
     return sinks;
   }
@@ -44,29 +44,43 @@ final class DenialEvents {
   /**
    * Publishes an {@link AuditApplicationEvent}: the principal's name when the caller is
    * authenticated, else the caller's hash; reason, path and model. Never the key or prompt text.
+   * A class of its own, loaded only when Spring Boot's actuator is present: the JVM verifies a
+   * class's code against the types it names, so naming the event here in {@link DenialEvents}
+   * would fail without the actuator.
    */
-  static GatewayLimits.DenialSink audit(ApplicationEventPublisher events) {
-    return denial -> {
-      Map<String, Object> data = new LinkedHashMap<>();
-      data.put("reason", denial.reason());
-      data.put("caller", denial.caller());
-      data.put("path", denial.path());
-      if (denial.model() != null) {
-        data.put("model", denial.model());
-      }
-      String principal = denial.principal() != null ? denial.principal() : "caller:" + denial.caller();
-      events.publishEvent(new AuditApplicationEvent(principal, AUDIT_TYPE, data));
-    };
+  static final class Audit {
+    private Audit() {}
+
+    static GatewayLimits.DenialSink sink(ApplicationEventPublisher events) {
+      return denial -> {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("reason", denial.reason());
+        data.put("caller", denial.caller());
+        data.put("path", denial.path());
+        if (denial.model() != null) {
+          data.put("model", denial.model());
+        }
+        String principal = denial.principal() != null ? denial.principal() : "caller:" + denial.caller();
+        events.publishEvent(new AuditApplicationEvent(principal, AUDIT_TYPE, data));
+      };
+    }
   }
 
-  /** Counts {@code ollama.gateway.denied} tagged by reason, in the application's registry if it has one. */
-  static GatewayLimits.DenialSink metrics(ListableBeanFactory beans) {
-    return denial -> {
-      MeterRegistry registry = beans.getBeanProvider(MeterRegistry.class).getIfUnique();
-      if (registry != null) {
-        Counter.builder(METRIC).description("Gateway calls refused, by reason")
-            .tag("reason", denial.reason()).register(registry).increment();
-      }
-    };
+  /**
+   * Counts {@code ollama.gateway.denied} tagged by reason, in the application's registry if it has
+   * one. Loaded only when Micrometer is present, like {@link Audit}.
+   */
+  static final class Metrics {
+    private Metrics() {}
+
+    static GatewayLimits.DenialSink sink(ListableBeanFactory beans) {
+      return denial -> {
+        MeterRegistry registry = beans.getBeanProvider(MeterRegistry.class).getIfUnique();
+        if (registry != null) {
+          Counter.builder(METRIC).description("Gateway calls refused, by reason")
+              .tag("reason", denial.reason()).register(registry).increment();
+        }
+      };
+    }
   }
 }

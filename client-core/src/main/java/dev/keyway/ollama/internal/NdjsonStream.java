@@ -185,6 +185,7 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
         StallWatch.INSTANCE.remove(watch);
         closeParser();
         response.close();
+        tracker.answered(chunk);
         tracker.success(accumulator.evalCount(chunk));
       }
       return chunk;

@@ -25,7 +25,9 @@ public class OllamaObservationContext extends RequestReplySenderContext<Upstream
     this.call = call;
     setCarrier(headers);
     setRemoteServiceName("ollama");
-    setRemoteServiceAddress(call.serverAddress() + ":" + call.serverPort());
+    // A URI reference (tracing handlers parse host and port from it): //host:port, IPv6 bracketed.
+    String host = call.serverAddress().indexOf(':') >= 0 ? "[" + call.serverAddress() + "]" : call.serverAddress();
+    setRemoteServiceAddress("//" + host + ":" + call.serverPort());
   }
 
   private static void set(@Nullable UpstreamHeaders carrier, String name, String value) {

@@ -104,6 +104,9 @@ class OllamaObservationTest {
         OllamaObservationContext observed = (OllamaObservationContext) contexts.get(0);
         assertThat(observed.result().outputTokens()).isPositive();
         assertThat(observed.getKind()).isEqualTo(io.micrometer.observation.transport.Kind.CLIENT);
+        java.net.URI remote = java.net.URI.create(observed.getRemoteServiceAddress());
+        assertThat(remote.getHost()).isEqualTo("127.0.0.1");
+        assertThat(remote.getPort()).isEqualTo(standIn.port());
       });
     });
   }

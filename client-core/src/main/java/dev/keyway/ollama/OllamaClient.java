@@ -4,6 +4,7 @@ import dev.keyway.ollama.internal.ClientConfig;
 import dev.keyway.ollama.internal.DefaultOllamaClient;
 import dev.keyway.ollama.internal.EnvConfig;
 import dev.keyway.ollama.internal.OllamaHost;
+import dev.keyway.ollama.internal.Observers;
 import dev.keyway.ollama.internal.Tls;
 import dev.keyway.ollama.model.ChatRequest;
 import dev.keyway.ollama.model.ChatResponse;
@@ -319,6 +320,7 @@ public interface OllamaClient extends AutoCloseable {
     private @Nullable OkHttpClient okHttpClient;
     private @Nullable Executor executor;
     private @Nullable OllamaCallListener listener;
+    private @Nullable OllamaCallObserver observer;
     private long maxAnswerSize = DEFAULT_MAX_ANSWER_SIZE;
 
     Builder() {}
@@ -490,6 +492,18 @@ public interface OllamaClient extends AutoCloseable {
     }
 
     /**
+     * Observes every call while it runs, for tracing; see {@link OllamaCallObserver}. Observers add
+     * up: each one added is started, in the order added, and each sees the headers of the ones
+     * before. Without an observer a call costs nothing extra.
+     */
+    public Builder observer(OllamaCallObserver observer) {
+      Objects.requireNonNull(observer, "observer");
+      OllamaCallObserver previous = this.observer;
+      this.observer = previous == null ? observer : Observers.both(previous, observer);
+      return this;
+    }
+
+    /**
      * The most of one answer the client holds in memory, so that a hostile or broken upstream
      * cannot exhaust it: the body of a non-streamed answer, in bytes, and what a stream's
      * {@link OllamaStream#result()} joins (text and thinking, counted one per character, plus tool
@@ -540,7 +554,8 @@ public interface OllamaClient extends AutoCloseable {
               okHttpClient,
               executor,
               listener,
-              maxAnswerSize);
+              maxAnswerSize,
+              observer);
       return DefaultOllamaClient.create(config);
     }
   }

@@ -2,7 +2,11 @@ package dev.keyway.ollama.internal;
 
 import dev.keyway.ollama.OllamaCallEvent;
 import dev.keyway.ollama.OllamaCallListener;
+import dev.keyway.ollama.OllamaCallObserver;
 import dev.keyway.ollama.OllamaHttpException;
+import dev.keyway.ollama.model.ChatResponse;
+import dev.keyway.ollama.model.EmbedResponse;
+import dev.keyway.ollama.model.GenerateResponse;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -21,14 +25,63 @@ final class CallTracker {
   private final AtomicBoolean ended = new AtomicBoolean();
   private volatile int status;
   private volatile long firstChunkNanos = -1;
+  // Tracing (OllamaCallObserver): all null without an observer.
+  private final @Nullable OllamaCallObserver observer;
+  private final OllamaCallObserver.@Nullable CallInfo info;
+  private final OllamaCallObserver.@Nullable UpstreamHeaders headers;
+  private volatile OllamaCallObserver.@Nullable Scope scope;
+  private volatile @Nullable Throwable error;
+  private volatile @Nullable Object answer;
   // Written only by the thread reading the stream; read by whichever thread ends the call.
   private volatile long chunks;
 
   CallTracker(@Nullable OllamaCallListener listener, String endpoint, @Nullable String model, boolean streamed) {
+    this(listener, endpoint, model, streamed, null, null);
+  }
+
+  private CallTracker(@Nullable OllamaCallListener listener, String endpoint, @Nullable String model,
+      boolean streamed, @Nullable OllamaCallObserver observer, OllamaCallObserver.@Nullable CallInfo info) {
     this.listener = listener;
     this.endpoint = endpoint;
     this.model = model;
     this.streamed = streamed;
+    this.observer = observer;
+    this.info = info;
+    this.headers = observer == null ? null : new OllamaCallObserver.UpstreamHeaders();
+  }
+
+  /** A tracker that also reports to {@code observer}; see {@link #begin}. */
+  static CallTracker observed(@Nullable OllamaCallListener listener, OllamaCallObserver observer,
+      OllamaCallObserver.CallInfo info) {
+    return new CallTracker(listener, info.endpoint(), info.model(), info.streamed(), observer, info);
+  }
+
+  /**
+   * The call is about to reach the network: starts the observer's scope. Called once, before the
+   * first attempt, on the sending thread (so the observer sees the caller's current context).
+   */
+  void begin() {
+    if (observer == null || info == null || headers == null || scope != null) {
+      return;
+    }
+    try {
+      scope = observer.start(info, headers);
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "OllamaCallObserver.start threw; the call goes on unobserved", e);
+    }
+  }
+
+  /** Headers the observer contributed for the upstream request, or {@code null} for none. */
+  OllamaCallObserver.@Nullable UpstreamHeaders headers() {
+    OllamaCallObserver.UpstreamHeaders h = headers;
+    return h == null || h.isEmpty() ? null : h;
+  }
+
+  /** The decoded answer (or a stream's done chunk), for the observer's usage fields. */
+  void answered(Object reply) {
+    if (observer != null) {
+      answer = reply;
+    }
   }
 
   static CallTracker start(
@@ -42,8 +95,16 @@ final class CallTracker {
 
   /** A chunk of a stream was read (the first one times {@code timeToFirstChunk}). */
   void chunk() {
-    if (firstChunkNanos < 0 && listener != null) {
+    if (firstChunkNanos < 0 && (listener != null || observer != null)) {
       firstChunkNanos = System.nanoTime();
+      OllamaCallObserver.Scope s = scope;
+      if (s != null) {
+        try {
+          s.onFirstChunk();
+        } catch (RuntimeException e) {
+          LOG.log(Level.WARNING, "OllamaCallObserver.Scope.onFirstChunk threw; ignored", e);
+        }
+      }
     }
   }
 
@@ -66,6 +127,7 @@ final class CallTracker {
     if (e instanceof OllamaHttpException http) {
       status = http.status();
     }
+    error = e;
     end(OllamaCallEvent.outcomeOf(e), null, null);
   }
 
@@ -74,10 +136,14 @@ final class CallTracker {
   }
 
   private void end(String outcome, @Nullable Integer promptTokens, @Nullable Integer tokens) {
-    if (listener == null || !ended.compareAndSet(false, true)) {
+    if ((listener == null && observer == null) || !ended.compareAndSet(false, true)) {
       return;
     }
     long now = System.nanoTime();
+    observed(outcome, now);
+    if (listener == null) {
+      return;
+    }
     Duration ttfc = streamed && firstChunkNanos >= 0 ? Duration.ofNanos(firstChunkNanos - start) : null;
     OllamaCallEvent event = new OllamaCallEvent(endpoint, model, streamed, outcome, status,
         Duration.ofNanos(now - start), ttfc, tokens, promptTokens, streamed ? chunks : 0);
@@ -85,6 +151,40 @@ final class CallTracker {
       listener.onCallEnd(event);
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "OllamaCallListener threw; ignored", e);
+    }
+  }
+
+  private void observed(String outcome, long now) {
+    OllamaCallObserver.Scope s = scope;
+    if (s == null) {
+      return;
+    }
+    Object a = answer;
+    String responseModel = null;
+    Integer input = null;
+    Integer output = null;
+    String doneReason = null;
+    if (a instanceof ChatResponse chat) {
+      responseModel = chat.model();
+      input = chat.promptEvalCount();
+      output = chat.evalCount();
+      doneReason = chat.doneReason();
+    } else if (a instanceof GenerateResponse generate) {
+      responseModel = generate.model();
+      input = generate.promptEvalCount();
+      output = generate.evalCount();
+      doneReason = generate.doneReason();
+    } else if (a instanceof EmbedResponse embed) {
+      responseModel = embed.model();
+      input = embed.promptEvalCount();
+    }
+    OllamaCallObserver.CallResult result = new OllamaCallObserver.CallResult(outcome, status,
+        Duration.ofNanos(now - start), error, responseModel == null || responseModel.isEmpty() ? null : responseModel,
+        input, output, doneReason);
+    try {
+      s.onEnd(result);
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "OllamaCallObserver.Scope.onEnd threw; ignored", e);
     }
   }
 }

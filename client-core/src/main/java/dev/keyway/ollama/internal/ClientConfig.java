@@ -1,6 +1,7 @@
 package dev.keyway.ollama.internal;
 
 import dev.keyway.ollama.OllamaCallListener;
+import dev.keyway.ollama.OllamaCallObserver;
 import io.github.resilience4j.retry.Retry;
 import java.time.Duration;
 import java.util.concurrent.Executor;
@@ -32,7 +33,8 @@ public record ClientConfig(
     @Nullable OkHttpClient okHttpClient,
     @Nullable Executor executor,
     @Nullable OllamaCallListener listener,
-    long maxAnswerSize) {
+    long maxAnswerSize,
+    @Nullable OllamaCallObserver observer) {
 
   @Override
   public String toString() {

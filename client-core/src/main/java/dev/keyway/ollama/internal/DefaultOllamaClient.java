@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import dev.keyway.ollama.OllamaCallListener;
+import dev.keyway.ollama.OllamaCallObserver;
 import dev.keyway.ollama.OllamaClient;
 import dev.keyway.ollama.OllamaException;
 import dev.keyway.ollama.OllamaModels;
@@ -21,6 +22,7 @@ import dev.keyway.ollama.model.EmbedResponse;
 import dev.keyway.ollama.model.EmbeddingsRequest;
 import dev.keyway.ollama.model.GenerateRequest;
 import dev.keyway.ollama.model.GenerateResponse;
+import dev.keyway.ollama.model.ModelOptions;
 import dev.keyway.ollama.model.ModelSummary;
 import dev.keyway.ollama.model.Progress;
 import dev.keyway.ollama.model.RunningModel;
@@ -74,6 +76,7 @@ public final class DefaultOllamaClient implements OllamaClient {
   private final Executor executor;
   private final @Nullable ExecutorService ownedExecutor;
   private final @Nullable OllamaCallListener listener;
+  private final @Nullable OllamaCallObserver observer;
   private final long maxAnswerSize;
   private final Set<AsyncStream<?>> running = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -87,6 +90,7 @@ public final class DefaultOllamaClient implements OllamaClient {
   private DefaultOllamaClient(ClientConfig config) {
     this.baseUrl = config.baseUrl();
     this.listener = config.listener();
+    this.observer = config.observer();
     this.maxAnswerSize = config.maxAnswerSize();
     this.redactor = new Redactor(config.credentialValue());
     this.errors = new HttpErrors(config.credentialHeader(), redactor);
@@ -157,6 +161,10 @@ public final class DefaultOllamaClient implements OllamaClient {
     if (config.sslSocketFactory() != null && config.trustManager() != null) {
       b.sslSocketFactory(config.sslSocketFactory(), config.trustManager());
     }
+    if (config.observer() != null) {
+      // Before the credential interceptor, so it can never replace the credential.
+      b.addNetworkInterceptor(new ObserverHeadersInterceptor(baseUrl, config.credentialHeader()));
+    }
     if (config.credentialHeader() != null && config.credentialValue() != null) {
       b.addNetworkInterceptor(new CredentialInterceptor(
           baseUrl, config.credentialHeader(), config.credentialValue()));
@@ -174,9 +182,10 @@ public final class DefaultOllamaClient implements OllamaClient {
   @Override
   public ChatResponse chat(ChatRequest request, RequestOptions options) {
     Objects.requireNonNull(request, "request");
-    CallTracker tracker = track("api/chat", request.model(), false);
+    CallTracker tracker = track("api/chat", request.model(), false, request.options());
     ChatResponse reply = unary(post("api/chat", write(chatWriter, request, false), false), options,
         ChatResponse.class, tracker);
+    tracker.answered(reply);
     tracker.success(reply.promptEvalCount(), reply.evalCount());
     return reply;
   }
@@ -196,9 +205,10 @@ public final class DefaultOllamaClient implements OllamaClient {
   @Override
   public GenerateResponse generate(GenerateRequest request, RequestOptions options) {
     Objects.requireNonNull(request, "request");
-    CallTracker tracker = track("api/generate", request.model(), false);
+    CallTracker tracker = track("api/generate", request.model(), false, request.options());
     GenerateResponse reply = unary(post("api/generate", write(generateWriter, request, false), false),
         options, GenerateResponse.class, tracker);
+    tracker.answered(reply);
     tracker.success(reply.promptEvalCount(), reply.evalCount());
     return reply;
   }
@@ -245,9 +255,10 @@ public final class DefaultOllamaClient implements OllamaClient {
   public EmbedResponse embed(EmbedRequest request, RequestOptions options) {
     Objects.requireNonNull(request, "request");
     Objects.requireNonNull(options, "options");
-    CallTracker tracker = track("api/embed", request.model(), false);
+    CallTracker tracker = track("api/embed", request.model(), false, request.options());
     EmbedResponse answer = unary(post("api/embed", write(plainWriter, request, false), false), options,
         EmbedResponse.class, tracker);
+    tracker.answered(answer);
     tracker.success(answer.promptEvalCount(), null);
     return answer;
   }
@@ -358,8 +369,9 @@ public final class DefaultOllamaClient implements OllamaClient {
   <T> T postJson(String path, @Nullable String model, Object body, Class<T> type,
       RequestOptions options) {
     Objects.requireNonNull(options, "options");
-    CallTracker tracker = track(path, model, false);
+    CallTracker tracker = track(path, model, false, body instanceof EmbedRequest embed ? embed.options() : null);
     T answer = unary(post(path, write(plainWriter, body, false), false), options, type, tracker);
+    tracker.answered(answer);
     tracker.success(null);
     return answer;
   }
@@ -408,13 +420,23 @@ public final class DefaultOllamaClient implements OllamaClient {
   }
 
   private CallTracker track(String endpoint, @Nullable String model, boolean streamed) {
-    return CallTracker.start(listener, endpoint, model, streamed);
+    return track(endpoint, model, streamed, null);
+  }
+
+  private CallTracker track(String endpoint, @Nullable String model, boolean streamed,
+      @Nullable ModelOptions modelOptions) {
+    OllamaCallObserver o = observer;
+    if (o == null) {
+      return CallTracker.start(listener, endpoint, model, streamed);
+    }
+    return CallTracker.observed(listener, o, new OllamaCallObserver.CallInfo(
+        endpoint, model, streamed, modelOptions, baseUrl.host(), baseUrl.port()));
   }
 
   private OllamaStream<ChatResponse> openChatStream(
       ChatRequest request, RequestOptions options, Cancellation cancellation) {
     Objects.requireNonNull(request, "request");
-    CallTracker tracker = track("api/chat", request.model(), true);
+    CallTracker tracker = track("api/chat", request.model(), true, request.options());
     Request http = post("api/chat", write(chatWriter, request, true), true);
     return new NdjsonStream<>(execute(http, options, cancellation, tracker), new ChatChunkDecoder(),
         new Accumulator.Chat(maxAnswerSize), errors, redactor, tracker);
@@ -423,7 +445,7 @@ public final class DefaultOllamaClient implements OllamaClient {
   private OllamaStream<GenerateResponse> openGenerateStream(
       GenerateRequest request, RequestOptions options, Cancellation cancellation) {
     Objects.requireNonNull(request, "request");
-    CallTracker tracker = track("api/generate", request.model(), true);
+    CallTracker tracker = track("api/generate", request.model(), true, request.options());
     Request http = post("api/generate", write(generateWriter, request, true), true);
     return new NdjsonStream<>(execute(http, options, cancellation, tracker), new GenerateChunkDecoder(),
         new Accumulator.Generate(maxAnswerSize), errors, redactor, tracker);

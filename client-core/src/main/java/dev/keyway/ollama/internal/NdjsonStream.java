@@ -188,6 +188,7 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
         StallWatch.INSTANCE.remove(watch);
         closeParser();
         response.close();
+        tracker.answered(chunk);
         tracker.success(accumulator.promptEvalCount(chunk), accumulator.evalCount(chunk));
       }
       return chunk;

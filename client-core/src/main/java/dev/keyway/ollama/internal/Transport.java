@@ -1,6 +1,7 @@
 package dev.keyway.ollama.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.keyway.ollama.OllamaCallObserver;
 import dev.keyway.ollama.OllamaCancelledException;
 import dev.keyway.ollama.OllamaException;
 import dev.keyway.ollama.OllamaProtocolException;
@@ -111,6 +112,10 @@ final class Transport {
   DefaultOllamaClient.Exchange execute(
       Request request, RequestOptions options, Cancellation cancellation, CallTracker tracker) {
     try {
+      if (closed.get()) {
+        throw new IllegalStateException("OllamaClient is closed");
+      }
+      tracker.begin();
       return executeWithRetries(request, options, cancellation, tracker);
     } catch (RuntimeException e) {
       tracker.failure(e);
@@ -132,7 +137,12 @@ final class Transport {
             "Call to " + HttpErrors.describe(request) + " was cancelled", null);
       }
       Attempt attempt = new Attempt();
-      Call call = client.newCall(request.newBuilder().tag(Attempt.class, attempt).build());
+      Request.Builder attemptRequest = request.newBuilder().tag(Attempt.class, attempt);
+      OllamaCallObserver.UpstreamHeaders headers = tracker.headers();
+      if (headers != null) {
+        attemptRequest.tag(OllamaCallObserver.UpstreamHeaders.class, headers);
+      }
+      Call call = client.newCall(attemptRequest.build());
       cancellation.attach(call);
       long start = System.nanoTime();
       OllamaException failure;

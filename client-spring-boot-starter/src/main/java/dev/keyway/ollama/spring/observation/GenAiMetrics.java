@@ -1,0 +1,13 @@
+package dev.keyway.ollama.spring.observation;
+
+import io.micrometer.common.KeyValues;
+
+/**
+ * Records the GenAI meters of a call that has ended. An interface so that the observer does not
+ * link against micrometer-core, which the observation API does not need.
+ */
+interface GenAiMetrics {
+
+  /** Records the ended call of {@code context}, tagged with {@code lowCardinality}. */
+  void record(OllamaObservationContext context, KeyValues lowCardinality);
+}

@@ -344,6 +344,58 @@ class ServersRoutingTest {
     assertOnlyOwnCredential("c", c, "X-Gateway-Token", KEY_C);
   }
 
+  @Test
+  void serversAtMaxConcurrentAreSkippedThenTheCallFailsTyped() {
+    servers = OllamaServers.builder()
+        .server(server("a", a, Credential.apiKey(KEY_A)).maxConcurrent(1).configure(ServersRoutingTest::fast))
+        .server(server("b", b, Credential.bearer(KEY_B)).maxConcurrent(1).configure(ServersRoutingTest::fast))
+        .build();
+    try (OllamaStream<ChatResponse> first = servers.chatStream(chat("shared"));
+        OllamaStream<ChatResponse> second = servers.chatStream(chat("shared"))) {
+      assertThat(servers.status()).extracting(ServerStatus::inFlight).containsExactly(1, 1);
+      assertThatThrownBy(() -> servers.chat(chat("shared")))
+          .isInstanceOfSatisfying(OllamaNoServerException.class,
+              e -> assertThat(e.reasons()).containsOnlyKeys("a", "b"));
+    }
+    assertThat(servers.chat(chat("shared")).message().content()).isEqualTo("one two three four five");
+    assertThat(count(a, "/api/chat") + count(b, "/api/chat")).isEqualTo(3);
+  }
+
+  @Test
+  void aServerThatComesBackIsUsedAgain() {
+    build(bld -> bld.psInterval(Duration.ofMillis(100)));
+    servers.refresh();
+    int port = a.port();
+    a.close();
+    assertThat(servers.chat(chat("shared")).message().content())
+        .isEqualTo("one two three four five"); // a, declared first, is down: elsewhere
+    assertThat(statusOf(servers, "a").usable()).isFalse();
+
+    a = OllamaStandIn.builder().port(port).requireApiKey(KEY_A)
+        .model(shared()).model(ScriptedModel.named("alpha").answer("from a")).build();
+    await().atMost(Duration.ofSeconds(10)).until(() -> statusOf(servers, "a").usable());
+    assertThat(servers.chat(chat("alpha")).message().content()).isEqualTo("from a");
+    assertThat(count(a, "/api/chat")).isEqualTo(1);
+  }
+
+  @Test
+  void anUnreachableServerIsStillTriedWhenNoOtherIsUsable() {
+    servers = OllamaServers.builder()
+        .server(server("a", a, Credential.apiKey(KEY_A)).configure(ServersRoutingTest::fast))
+        .build();
+    servers.refresh();
+    int port = a.port();
+    a.close();
+    assertThatThrownBy(() -> servers.chat(chat("alpha"))).isInstanceOf(OllamaTransportException.class);
+    assertThat(statusOf(servers, "a").usable()).isFalse();
+
+    a = OllamaStandIn.builder().port(port).requireApiKey(KEY_A)
+        .model(ScriptedModel.named("alpha").answer("from a")).build();
+    // no poll has run since (10 s interval): the call itself finds a again
+    assertThat(servers.chat(chat("alpha")).message().content()).isEqualTo("from a");
+    assertThat(statusOf(servers, "a").usable()).isTrue();
+  }
+
   static void assertOnlyOwnCredential(String name, OllamaStandIn standIn, String header, String value) {
     List<RecordedRequest> requests = standIn.requests();
     assertThat(requests).as("requests to %s", name).isNotEmpty();

@@ -48,7 +48,10 @@ final class Router {
         }
       }
       if (pick == null) {
-        pick = best(model, refused);
+        pick = best(model, refused, false);
+      }
+      if (pick == null) {
+        pick = best(model, refused, true); // last resort: an unreachable server may be back
       }
       if (pick == null) {
         return null;
@@ -62,16 +65,17 @@ final class Router {
         sticky.put(stickyKey, pick);
       }
       refused.add(pick);
-      return new Pick(pick, best(model, refused) != null);
+      return new Pick(pick, best(model, refused, true) != null);
     }
   }
 
-  private @Nullable ServerState best(@Nullable String model, Set<ServerState> refused) {
+  private @Nullable ServerState best(@Nullable String model, Set<ServerState> refused,
+      boolean unreachableToo) {
     ServerState best = null;
     int bestTier = Integer.MAX_VALUE;
     int bestLoad = Integer.MAX_VALUE;
     for (ServerState s : servers) {
-      if (!usable(s, refused)) {
+      if (!(usable(s, refused) || (unreachableToo && !refused.contains(s) && s.onlyUnreachable()))) {
         continue;
       }
       int tier = s.tier(model);

@@ -58,6 +58,15 @@ final class ServerState {
     return null;
   }
 
+  /**
+   * Whether the only thing against this server is a failed connection: the router still tries it
+   * when no other server is usable, since it may be back before its next poll.
+   */
+  boolean onlyUnreachable() {
+    return rejected == null && !reachable
+        && (maxConcurrent == 0 || inFlight.get() < maxConcurrent);
+  }
+
   OllamaServers.ServerStatus status() {
     String reason = unusableReason();
     if (reason == null && breaker.getState() == CircuitBreaker.State.OPEN) {

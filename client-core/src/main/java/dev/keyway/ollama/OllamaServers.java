@@ -5,7 +5,6 @@ import dev.keyway.ollama.model.ModelSummary;
 import dev.keyway.ollama.model.RunningModel;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -319,11 +318,9 @@ public interface OllamaServers extends OllamaClient {
       if (servers.isEmpty()) {
         throw new IllegalStateException("no server: add one with server(name, baseUrl, credential)");
       }
-      Set<String> names = new LinkedHashSet<>();
       List<RoutingOllamaClient.Member> members = new ArrayList<>();
       try {
         for (Server s : servers) {
-          names.add(s.name);
           members.add(new RoutingOllamaClient.Member(s.name, s.buildClient(), s.maxConcurrent));
         }
       } catch (RuntimeException e) {

@@ -36,13 +36,14 @@ import org.junit.jupiter.api.Timeout;
  * {@link OllamaServers} end to end against three stand-ins, each behind its own credential
  * (X-API-Key, Bearer, a custom header) and with its own models: routing on loaded / installed /
  * any, in-flight balancing, sticky keys, failover, a rejected credential, and proof that each
- * credential reached only its own server.
+ * credential reached only its own server. Every key carries the build's {@code kw-secret} marker,
+ * so the key-leak scan of build-checks covers this test's output too.
  */
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ServersRoutingTest {
-  static final String KEY_A = "kw-a-7f3e91c2";
-  static final String KEY_B = "kw-b-55d0aa19";
-  static final String KEY_C = "kw-c-c0ffee42";
+  static final String KEY_A = "kw-secret-a-7f3e91c2";
+  static final String KEY_B = "kw-secret-b-55d0aa19";
+  static final String KEY_C = "kw-secret-c-c0ffee42";
   static final Map<String, String> SECRETS = Map.of("a", KEY_A, "b", KEY_B, "c", KEY_C);
 
   OllamaStandIn a;
@@ -281,7 +282,7 @@ class ServersRoutingTest {
     int port = b.port();
     b.close();
     // b's proxy now wants another key (rotated): b's configured key is wrong
-    b = OllamaStandIn.builder().port(port).requireBearer("kw-b-rotated-0000").model(shared()).build();
+    b = OllamaStandIn.builder().port(port).requireBearer("kw-secret-b-rotated").model(shared()).build();
 
     assertThatThrownBy(() -> servers.chat(chat("shared")))
         .isInstanceOfSatisfying(OllamaServerAuthenticationException.class, e -> {
@@ -301,9 +302,9 @@ class ServersRoutingTest {
 
   @Test
   void aServerWithAWrongKeyFromTheStartIsNeverRoutedTo() {
-    d = OllamaStandIn.builder().requireApiKey("the-right-one").model(shared()).build();
+    d = OllamaStandIn.builder().requireApiKey("kw-secret-d-right").model(shared()).build();
     OllamaServers servers = build(bld -> bld.server(OllamaServers.Server.of(
-        "d", d.baseUrl(), Credential.apiKey("a-wrong-one"))));
+        "d", d.baseUrl(), Credential.apiKey("kw-secret-d-wrong"))));
     servers.refresh();
     assertThat(statusOf(servers, "d").usable()).isFalse();
     for (int i = 0; i < 6; i++) {

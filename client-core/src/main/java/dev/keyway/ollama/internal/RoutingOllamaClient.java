@@ -152,7 +152,9 @@ public final class RoutingOllamaClient implements OllamaServers {
       }
       s.polledLoaded(names);
     } catch (RuntimeException e) {
-      pollFailed(s, e);
+      if (!shared.closed.get()) { // a poll cut short by close() is not news
+        pollFailed(s, e);
+      }
     }
   }
 
@@ -163,7 +165,9 @@ public final class RoutingOllamaClient implements OllamaServers {
     try {
       s.polledInstalled(installedNames(s.client.listModels(shared.pollOptions)));
     } catch (RuntimeException e) {
-      pollFailed(s, e);
+      if (!shared.closed.get()) {
+        pollFailed(s, e);
+      }
     }
   }
 

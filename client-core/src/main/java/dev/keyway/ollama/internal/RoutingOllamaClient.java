@@ -145,12 +145,13 @@ public final class RoutingOllamaClient implements OllamaServers {
     if (shared.closed.get()) {
       return;
     }
+    long ticket = s.psTicket();
     try {
       Set<String> names = new HashSet<>();
       for (RunningModel r : s.client.running(shared.pollOptions)) {
         names.add(normalize(r.name().isEmpty() ? r.model() : r.name()));
       }
-      s.polledLoaded(names);
+      s.polledLoaded(ticket, names);
     } catch (RuntimeException e) {
       if (!shared.closed.get()) { // a poll cut short by close() is not news
         pollFailed(s, e);
@@ -162,8 +163,9 @@ public final class RoutingOllamaClient implements OllamaServers {
     if (shared.closed.get()) {
       return;
     }
+    long ticket = s.tagsTicket();
     try {
-      s.polledInstalled(installedNames(s.client.listModels(shared.pollOptions)));
+      s.polledInstalled(ticket, installedNames(s.client.listModels(shared.pollOptions)));
     } catch (RuntimeException e) {
       if (!shared.closed.get()) {
         pollFailed(s, e);
@@ -578,9 +580,10 @@ public final class RoutingOllamaClient implements OllamaServers {
     OllamaException first = null;
     boolean any = false;
     for (ServerState s : shared.servers) {
+      long ticket = s.tagsTicket();
       try {
         List<ModelSummary> models = s.client.listModels(options);
-        s.polledInstalled(installedNames(models));
+        s.polledInstalled(ticket, installedNames(models));
         models.forEach(m -> out.add(new OnServer<>(s.name, m)));
         any = true;
       } catch (OllamaException e) {
@@ -601,11 +604,12 @@ public final class RoutingOllamaClient implements OllamaServers {
     OllamaException first = null;
     boolean any = false;
     for (ServerState s : shared.servers) {
+      long ticket = s.psTicket();
       try {
         List<RunningModel> models = s.client.running(options);
         Set<String> names = new HashSet<>();
         models.forEach(r -> names.add(normalize(r.name().isEmpty() ? r.model() : r.name())));
-        s.polledLoaded(names);
+        s.polledLoaded(ticket, names);
         models.forEach(m -> out.add(new OnServer<>(s.name, m)));
         any = true;
       } catch (OllamaException e) {

@@ -76,13 +76,34 @@ final class ServerState {
         reason == null ? "" : reason, loaded, installed, inFlight.get());
   }
 
-  synchronized void polledLoaded(Set<String> models) {
-    loaded = Set.copyOf(models);
+  /** Guarded by {@code this}: the latest poll started, and the latest applied, per list. */
+  private long psTickets;
+  private long psApplied;
+  private long tagsTickets;
+  private long tagsApplied;
+
+  /** Taken before a {@code /api/ps} request: an older poll's late answer must not win. */
+  synchronized long psTicket() {
+    return ++psTickets;
+  }
+
+  synchronized long tagsTicket() {
+    return ++tagsTickets;
+  }
+
+  synchronized void polledLoaded(long ticket, Set<String> models) {
+    if (ticket > psApplied) {
+      psApplied = ticket;
+      loaded = Set.copyOf(models);
+    }
     answered();
   }
 
-  synchronized void polledInstalled(Set<String> models) {
-    installed = Set.copyOf(models);
+  synchronized void polledInstalled(long ticket, Set<String> models) {
+    if (ticket > tagsApplied) {
+      tagsApplied = ticket;
+      installed = Set.copyOf(models);
+    }
     answered();
   }
 

@@ -12,6 +12,7 @@ import dev.keyway.ollama.model.EmbedRequest;
 import dev.keyway.ollama.model.GenerateRequest;
 import dev.keyway.ollama.model.Message;
 import dev.keyway.ollama.model.ModelSummary;
+import dev.keyway.ollama.testkit.Fault;
 import dev.keyway.ollama.testkit.OllamaStandIn;
 import dev.keyway.ollama.testkit.RecordedRequest;
 import dev.keyway.ollama.testkit.ScriptedModel;
@@ -395,6 +396,42 @@ class ServersRoutingTest {
     // no poll has run since (10 s interval): the call itself finds a again
     assertThat(servers.chat(chat("alpha")).message().content()).isEqualTo("from a");
     assertThat(statusOf(servers, "a").usable()).isTrue();
+  }
+
+  @Test
+  void a503BeforeTheAnswerMovesTheCallToAnotherServer() {
+    build();
+    loadDirectly("a", "shared");
+    servers.refresh();
+    a.enqueue(Fault.status(503, "{\"error\":\"server busy\"}").times(5));
+
+    assertThat(servers.chat(chat("shared")).message().content()).isEqualTo("one two three four five");
+    try (OllamaStream<ChatResponse> stream = servers.chatStream(chat("shared"))) {
+      assertThat(stream.result().message().content()).isEqualTo("one two three four five");
+    }
+    assertThat(count(a, "/api/chat")).isEqualTo(2); // one attempt each, no retry on a
+    assertThat(count(b, "/api/chat") + count(c, "/api/chat")).isEqualTo(2);
+  }
+
+  @Test
+  void aStreamThatFailsAfterItsFirstChunkIsNotReplayedElsewhere() {
+    build();
+    loadDirectly("a", "shared");
+    servers.refresh();
+    a.enqueue(Fault.dropAfter(2));
+
+    List<String> seen = new ArrayList<>();
+    assertThatThrownBy(() -> {
+      try (OllamaStream<ChatResponse> stream = servers.chatStream(chat("shared"))) {
+        for (ChatResponse chunk : stream) {
+          seen.add(chunk.message().content());
+        }
+      }
+    }).isInstanceOf(OllamaTransportException.class);
+    assertThat(seen).hasSize(2);
+    assertThat(count(a, "/api/chat")).isEqualTo(1);
+    assertThat(count(b, "/api/chat") + count(c, "/api/chat")).isZero();
+    assertThat(servers.status()).extracting(ServerStatus::inFlight).containsExactly(0, 0, 0);
   }
 
   static void assertOnlyOwnCredential(String name, OllamaStandIn standIn, String header, String value) {

@@ -183,13 +183,15 @@ public interface OllamaServers extends OllamaClient {
     /**
      * A server with no concurrency limit and the client defaults.
      *
-     * @throws IllegalArgumentException if the name is blank
+     * @throws IllegalArgumentException if the name is blank or the base URL is not one that
+     *     {@link OllamaClient.Builder#baseUrl(String)} accepts
      */
     public static Server of(String name, String baseUrl, Credential credential) {
       Objects.requireNonNull(name, "name");
       if (name.isBlank()) {
         throw new IllegalArgumentException("server name is blank");
       }
+      OllamaClient.builder().baseUrl(Objects.requireNonNull(baseUrl, "baseUrl")); // fails at once
       return new Server(name.strip(), Objects.requireNonNull(baseUrl, "baseUrl"),
           Objects.requireNonNull(credential, "credential"), 0, null);
     }

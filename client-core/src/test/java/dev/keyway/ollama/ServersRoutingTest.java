@@ -434,6 +434,19 @@ class ServersRoutingTest {
     assertThat(servers.status()).extracting(ServerStatus::inFlight).containsExactly(0, 0, 0);
   }
 
+  @Test
+  void theBuilderSaysWhatToFix() {
+    assertThatThrownBy(() -> OllamaServers.Server.of(" ", "http://127.0.0.1:1", Credential.none()))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> OllamaServers.Server.of("x", "ftp://host", Credential.none()))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> OllamaServers.builder().server("x", "http://127.0.0.1:1", Credential.none())
+        .server("x", "http://127.0.0.1:2", Credential.none())).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> OllamaServers.builder().build()).isInstanceOf(IllegalStateException.class);
+    assertThat(OllamaServers.Server.of("x", "http://127.0.0.1:1", Credential.apiKey(KEY_A)).toString())
+        .contains("x").doesNotContain(KEY_A);
+  }
+
   static void assertOnlyOwnCredential(String name, OllamaStandIn standIn, String header, String value) {
     List<RecordedRequest> requests = standIn.requests();
     assertThat(requests).as("requests to %s", name).isNotEmpty();

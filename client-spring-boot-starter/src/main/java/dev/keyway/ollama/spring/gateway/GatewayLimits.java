@@ -12,25 +12,30 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Applies {@code ollama.limits.*} to one gateway call: before it, the request bucket, the token
- * bucket (any token left?) and the in-flight cap, each one store decision; after it, the token
- * charge and the permit's release ({@link Admission#finish}). A refusal is answered here: 429 with
- * {@code Retry-After}, the IETF {@code RateLimit-Policy}/{@code RateLimit} headers and Ollama's
- * {@code {"error": ...}} body, or 503 when the shared store cannot answer and the policy is reject.
+ * Applies {@code ollama.limits.*} to one call: before it, the request bucket, a hold on the token
+ * bucket (up to {@code tokens.reserve}, so that concurrent calls cannot all pass on one token
+ * left), the caller's in-flight cap and the global one, each one store decision; after it, the hold
+ * settled with the tokens used and the permits released ({@link Admission#finish}). For HTTP,
+ * {@link #admit} answers a refusal itself: 429 with {@code Retry-After}, the IETF
+ * {@code RateLimit-Policy}/{@code RateLimit} headers and Ollama's {@code {"error": ...}} body, or
+ * 503 when the shared store cannot answer (policy reject) or the global cap is reached.
  */
-final class GatewayLimits {
+final class GatewayLimits implements OllamaUsageLimits {
   private static final System.Logger LOG = System.getLogger(GatewayLimits.class.getName());
 
   /** Denial reasons: the {@code reason} of the audit event and the metric tag. Low cardinality. */
-  static final String REQUESTS = "requests";
-  static final String TOKENS = "tokens";
-  static final String CONCURRENT_STREAMS = "concurrent-streams";
-  static final String STORE_UNAVAILABLE = "store-unavailable";
+  static final String REQUESTS = UsageLimitException.Reason.REQUESTS.tag();
+  static final String TOKENS = UsageLimitException.Reason.TOKENS.tag();
+  static final String CONCURRENT_STREAMS = UsageLimitException.Reason.CONCURRENT_STREAMS.tag();
+  static final String GLOBAL_CONCURRENT_STREAMS = UsageLimitException.Reason.GLOBAL_CONCURRENT_STREAMS.tag();
+  static final String STORE_UNAVAILABLE = UsageLimitException.Reason.STORE_UNAVAILABLE.tag();
 
   /** Store states, as health and the {@code ollama.limits.store.state} gauge show them. */
   static final String SHARED = "shared";
@@ -38,6 +43,9 @@ final class GatewayLimits {
   static final String DOWN = "down";
   static final String LOCAL = "local";
   static final List<String> STORE_STATES = List.of(SHARED, LOCAL_FALLBACK, DOWN, LOCAL);
+
+  /** The in-flight counter of all callers together; caller counters are 32 hex digits. */
+  private static final String GLOBAL = "global";
 
   /** One refusal, as told to the audit log and metrics: never a credential or prompt text. */
   record Denial(String reason, String caller, @Nullable String principal, String path, @Nullable String model) {}
@@ -51,7 +59,9 @@ final class GatewayLimits {
   private final Duration requestPeriod;
   private final @Nullable Long tokenCapacity;
   private final Duration tokenPeriod;
+  private final long tokenReserve;
   private final @Nullable Integer concurrentStreams;
+  private final @Nullable Integer globalStreams;
   private final LimitStore store;
   private final @Nullable LimitStore fallback;
   private final @Nullable CircuitBreaker breaker;
@@ -68,7 +78,9 @@ final class GatewayLimits {
     this.requestPeriod = properties.getRequests().getPeriod();
     this.tokenCapacity = properties.getTokens().getCapacity();
     this.tokenPeriod = properties.getTokens().getPeriod();
+    this.tokenReserve = Math.max(1, properties.getTokens().getReserve());
     this.concurrentStreams = properties.getConcurrentStreams();
+    this.globalStreams = properties.getGlobalConcurrentStreams();
     this.store = store;
     this.fallback = fallback;
     this.breaker = breaker;
@@ -104,48 +116,184 @@ final class GatewayLimits {
         return decision.apply(fallback);
       }
     }
+
+    /** Runs an after-the-call step; a failure is logged, never thrown (the permit's TTL frees it). */
+    void quietly(java.util.function.Consumer<LimitStore> step, String lost) {
+      try {
+        run(s -> {
+          step.accept(s);
+          return null;
+        });
+      } catch (StoreDown | RuntimeException e) {
+        LOG.log(System.Logger.Level.DEBUG, lost);
+      }
+    }
   }
 
-  /** A call that passed the limits; {@link #finish} exactly once when it ends, however it ends. */
-  final class Admission {
+  /** A call that passed the limits; {@link #finish} (or {@link #close}) once when it ends, however it ends. */
+  final class Admission implements UsagePermit {
     private final String caller;
     private final Route route;
-    private final boolean holdsStream;
+    private final long held;
+    private final @Nullable String callerPermit;
+    private final @Nullable String globalPermit;
+    private final AtomicLong charged = new AtomicLong();
     private final AtomicBoolean finished = new AtomicBoolean();
 
-    private Admission(String caller, Route route, boolean holdsStream) {
+    private Admission(String caller, Route route, long held, @Nullable String callerPermit,
+        @Nullable String globalPermit) {
       this.caller = caller;
       this.route = route;
-      this.holdsStream = holdsStream;
+      this.held = held;
+      this.callerPermit = callerPermit;
+      this.globalPermit = globalPermit;
     }
 
-    /** Charges {@code tokens} and releases the in-flight permit; later calls do nothing. */
+    @Override
+    public void charge(long tokens) {
+      if (tokens > 0) {
+        charged.addAndGet(tokens);
+      }
+    }
+
+    @Override
+    public void close() {
+      finish(0);
+    }
+
+    /**
+     * Settles the token hold with {@code tokens} plus what was {@linkplain #charge charged} and
+     * releases the permits; later calls do nothing.
+     */
     void finish(long tokens) {
       if (!finished.compareAndSet(false, true)) {
         return;
       }
-      if (holdsStream) {
-        try {
-          route.run(s -> {
-            s.releaseStream(caller);
-            return null;
-          });
-        } catch (StoreDown | RuntimeException e) {
-          // The permit's TTL frees it in the shared store.
-          LOG.log(System.Logger.Level.DEBUG, "limits: in-flight permit not released; it expires with its TTL");
-        }
-      }
-      if (tokenCapacity != null && tokens > 0) {
-        try {
-          route.run(s -> {
-            s.chargeTokens(caller, tokens);
-            return null;
-          });
-        } catch (StoreDown | RuntimeException e) {
-          LOG.log(System.Logger.Level.DEBUG, "limits: token charge lost, the store could not answer");
-        }
+      release(route, caller, callerPermit, globalPermit);
+      long used = Math.max(0, tokens) + charged.get();
+      if (tokenCapacity != null && used != held) {
+        route.quietly(s -> s.settleTokens(caller, held, used), "limits: token charge lost, the store could not answer");
       }
     }
+  }
+
+  private static void release(Route route, String caller, @Nullable String callerPermit, @Nullable String globalPermit) {
+    if (callerPermit != null) {
+      route.quietly(s -> s.releaseStream(caller, callerPermit), "limits: in-flight permit not released; it expires with its TTL");
+    }
+    if (globalPermit != null) {
+      route.quietly(s -> s.releaseStream(GLOBAL, globalPermit), "limits: global permit not released; it expires with its TTL");
+    }
+  }
+
+  /** A decision: an admission, or a refusal with what its answer says. */
+  private record Decision(@Nullable Admission admission, UsageLimitException.@Nullable Reason reason,
+      long nanosToWait, String message, List<String> state) {}
+
+  /** Runs the limits for the hashed {@code caller}, rolling back what was taken when a later limit refuses. */
+  private Decision decide(String caller) throws StoreDown {
+    Route route = new Route();
+    List<String> state = new ArrayList<>();
+    if (requestCapacity != null) {
+      LimitStore.Probe probe = route.run(s -> s.takeRequest(caller));
+      state.add(rateLimit(REQUESTS, probe.passed(), probe.remaining(), probe.nanosToWait(), requestCapacity, requestPeriod));
+      if (!probe.passed()) {
+        return refusal(UsageLimitException.Reason.REQUESTS, probe.nanosToWait(),
+            "too many requests; try again in " + seconds(probe.nanosToWait()) + " s", state);
+      }
+    }
+    long held = 0;
+    if (tokenCapacity != null) {
+      LimitStore.Hold hold = route.run(s -> s.holdTokens(caller, tokenReserve));
+      held = hold.held();
+      state.add(rateLimit(TOKENS, held > 0, hold.remaining(), hold.nanosToWait(), tokenCapacity, tokenPeriod));
+      if (held == 0) {
+        return refusal(UsageLimitException.Reason.TOKENS, hold.nanosToWait(),
+            "token quota used up; try again in " + seconds(hold.nanosToWait()) + " s", state);
+      }
+    }
+    String callerPermit = null;
+    String globalPermit = null;
+    try {
+      if (concurrentStreams != null) {
+        int max = concurrentStreams;
+        String permit = UUID.randomUUID().toString();
+        if (!route.run(s -> s.acquireStream(caller, permit, max))) {
+          giveBack(route, caller, held, null);
+          return refusal(UsageLimitException.Reason.CONCURRENT_STREAMS, 1_000_000_000L,
+              "too many calls in flight for this caller", state);
+        }
+        callerPermit = permit;
+      }
+      if (globalStreams != null) {
+        int max = globalStreams;
+        String permit = UUID.randomUUID().toString();
+        if (!route.run(s -> s.acquireStream(GLOBAL, permit, max))) {
+          giveBack(route, caller, held, callerPermit);
+          return refusal(UsageLimitException.Reason.GLOBAL_CONCURRENT_STREAMS, 1_000_000_000L,
+              "server busy, please try again", state);
+        }
+        globalPermit = permit;
+      }
+    } catch (StoreDown down) {
+      giveBack(route, caller, held, callerPermit);
+      throw down;
+    }
+    return new Decision(new Admission(caller, route, held, callerPermit, globalPermit), null, 0, "", state);
+  }
+
+  /** Undoes a token hold and a caller permit of a call refused by a later limit. */
+  private void giveBack(Route route, String caller, long held, @Nullable String callerPermit) {
+    release(route, caller, callerPermit, null);
+    if (held > 0) {
+      route.quietly(s -> s.settleTokens(caller, held, 0), "limits: token hold not given back, the store could not answer");
+    }
+  }
+
+  private static Decision refusal(UsageLimitException.Reason reason, long nanosToWait, String message, List<String> state) {
+    return new Decision(null, reason, nanosToWait, message, state);
+  }
+
+  @Override
+  public String callerId(HttpServletRequest request) {
+    if (resolver != null) {
+      return resolver.resolve(request);
+    }
+    Principal principal = request.getUserPrincipal();
+    return principal != null ? "principal:" + principal.getName() : "address:" + request.getRemoteAddr();
+  }
+
+  @Override
+  public UsagePermit acquire(String callerId) {
+    String caller = hash(callerId);
+    Decision decision;
+    try {
+      decision = decide(caller);
+    } catch (StoreDown down) {
+      record(new Denial(STORE_UNAVAILABLE, caller, null, "", null));
+      throw new UsageLimitException(UsageLimitException.Reason.STORE_UNAVAILABLE, Duration.ofSeconds(1),
+          "usage limits are unavailable; try again shortly");
+    }
+    UsageLimitException.Reason reason = decision.reason();
+    if (reason != null) {
+      record(new Denial(reason.tag(), caller, null, "", null));
+      throw new UsageLimitException(reason, Duration.ofSeconds(seconds(decision.nanosToWait())), decision.message());
+    }
+    return java.util.Objects.requireNonNull(decision.admission());
+  }
+
+  @Override
+  public CallerUsage usage(String callerId) {
+    String caller = hash(callerId);
+    LimitStore.Usage usage;
+    try {
+      usage = new Route().run(s -> s.usage(caller));
+    } catch (StoreDown down) {
+      throw new UsageLimitException(UsageLimitException.Reason.STORE_UNAVAILABLE, Duration.ofSeconds(1),
+          "usage limits are unavailable; try again shortly");
+    }
+    return new CallerUsage(requestCapacity == null ? null : usage.requests(),
+        tokenCapacity == null ? null : usage.tokens(), concurrentStreams == null ? 0 : usage.streams());
   }
 
   /**
@@ -183,15 +331,14 @@ final class GatewayLimits {
   }
 
   /**
-   * Decides whether the call may go ahead. Returns the admission, or null after answering the
+   * Decides whether an HTTP call may go ahead. Returns the admission, or null after answering the
    * refusal on {@code response}.
    */
   @Nullable Admission admit(HttpServletRequest request, HttpServletResponse response, String path,
       @Nullable String model) throws IOException {
     Principal principal = request.getUserPrincipal();
     String principalName = principal == null ? null : principal.getName();
-    String caller = hash(resolver != null ? "resolved:" + resolver.resolve(request)
-        : principalName != null ? "principal:" + principalName : "address:" + request.getRemoteAddr());
+    String caller = hash(callerId(request));
     List<String> policies = new ArrayList<>();
     if (requestCapacity != null) {
       policies.add("\"requests\";q=" + requestCapacity + ";w=" + requestPeriod.toSeconds());
@@ -202,41 +349,9 @@ final class GatewayLimits {
     if (!policies.isEmpty()) {
       response.setHeader("RateLimit-Policy", String.join(", ", policies));
     }
-    Route route = new Route();
-    List<String> state = new ArrayList<>();
+    Decision decision;
     try {
-      if (requestCapacity != null) {
-        LimitStore.Probe probe = route.run(s -> s.takeRequest(caller));
-        state.add(rateLimit(REQUESTS, probe, requestCapacity, requestPeriod));
-        if (!probe.passed()) {
-          refuse(response, state, probe.nanosToWait(), "too many requests; try again in "
-              + seconds(probe.nanosToWait()) + " s", new Denial(REQUESTS, caller, principalName, path, model));
-          return null;
-        }
-      }
-      if (tokenCapacity != null) {
-        LimitStore.Probe probe = route.run(s -> s.checkTokens(caller));
-        state.add(rateLimit(TOKENS, probe, tokenCapacity, tokenPeriod));
-        if (!probe.passed()) {
-          refuse(response, state, probe.nanosToWait(), "token quota used up; try again in "
-              + seconds(probe.nanosToWait()) + " s", new Denial(TOKENS, caller, principalName, path, model));
-          return null;
-        }
-      }
-      boolean holdsStream = false;
-      if (concurrentStreams != null) {
-        int max = concurrentStreams;
-        if (!route.run(s -> s.acquireStream(caller, max))) {
-          refuse(response, state, 1_000_000_000L, "too many calls in flight for this caller",
-              new Denial(CONCURRENT_STREAMS, caller, principalName, path, model));
-          return null;
-        }
-        holdsStream = true;
-      }
-      if (!state.isEmpty()) {
-        response.setHeader("RateLimit", String.join(", ", state));
-      }
-      return new Admission(caller, route, holdsStream);
+      decision = decide(caller);
     } catch (StoreDown down) {
       record(new Denial(STORE_UNAVAILABLE, caller, principalName, path, model));
       response.setStatus(503);
@@ -244,17 +359,18 @@ final class GatewayLimits {
       body(response, "usage limits are unavailable; try again shortly");
       return null;
     }
-  }
-
-  private void refuse(HttpServletResponse response, List<String> state, long nanosToWait, String message,
-      Denial denial) throws IOException {
-    record(denial);
-    response.setStatus(429);
-    response.setHeader("Retry-After", Long.toString(seconds(nanosToWait)));
-    if (!state.isEmpty()) {
-      response.setHeader("RateLimit", String.join(", ", state));
+    if (!decision.state().isEmpty()) {
+      response.setHeader("RateLimit", String.join(", ", decision.state()));
     }
-    body(response, message);
+    UsageLimitException.Reason reason = decision.reason();
+    if (reason != null) {
+      record(new Denial(reason.tag(), caller, principalName, path, model));
+      response.setStatus(reason.status());
+      response.setHeader("Retry-After", Long.toString(seconds(decision.nanosToWait())));
+      body(response, decision.message());
+      return null;
+    }
+    return decision.admission();
   }
 
   private void record(Denial denial) {
@@ -274,11 +390,12 @@ final class GatewayLimits {
   }
 
   /** {@code "name";r=remaining;t=seconds}: t is when the bucket is full again, or when one unit is back. */
-  private static String rateLimit(String name, LimitStore.Probe probe, long capacity, Duration period) {
-    long remaining = Math.max(0, probe.remaining());
-    long t = probe.passed()
+  private static String rateLimit(String name, boolean passed, long remainingTokens, long nanosToWait,
+      long capacity, Duration period) {
+    long remaining = Math.max(0, remainingTokens);
+    long t = passed
         ? (long) Math.ceil((double) (capacity - Math.min(capacity, remaining)) * period.toSeconds() / capacity)
-        : seconds(probe.nanosToWait());
+        : seconds(nanosToWait);
     return "\"" + name + "\";r=" + remaining + ";t=" + t;
   }
 

@@ -7,20 +7,21 @@ import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.EstimationProbe;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * This instance's own buckets. A bucket idle for its whole refill period is full again, so it is
  * dropped then (Caffeine's expire-after-access): memory grows with the callers active within one
- * period, not with every caller ever seen. In-flight counters live only while a permit is held.
+ * period, not with every caller ever seen. In-flight permits live only while they are held.
  */
 final class LocalLimitStore implements LimitStore {
   private final Cache<String, Bucket> requests;
   private final Cache<String, Bucket> tokens;
   private final BucketConfiguration requestConfig;
   private final BucketConfiguration tokenConfig;
-  private final ConcurrentHashMap<String, AtomicInteger> streams = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Set<String>> streams = new ConcurrentHashMap<>();
 
   LocalLimitStore(BucketConfiguration requestConfig, Duration requestPeriod,
       BucketConfiguration tokenConfig, Duration tokenPeriod) {
@@ -38,14 +39,24 @@ final class LocalLimitStore implements LimitStore {
   }
 
   @Override
-  public Probe checkTokens(String caller) {
-    EstimationProbe probe = tokenBucket(caller).estimateAbilityToConsume(1);
-    return new Probe(probe.canBeConsumed(), probe.getRemainingTokens(), probe.getNanosToWaitForRefill());
+  public Hold holdTokens(String caller, long want) {
+    Bucket bucket = tokenBucket(caller);
+    long held = bucket.tryConsumeAsMuchAsPossible(want);
+    if (held > 0) {
+      return new Hold(held, bucket.getAvailableTokens(), 0);
+    }
+    EstimationProbe probe = bucket.estimateAbilityToConsume(1);
+    return new Hold(0, probe.getRemainingTokens(), probe.getNanosToWaitForRefill());
   }
 
   @Override
-  public void chargeTokens(String caller, long count) {
-    tokenBucket(caller).consumeIgnoringRateLimits(count);
+  public void settleTokens(String caller, long held, long used) {
+    Bucket bucket = tokenBucket(caller);
+    if (used > held) {
+      bucket.consumeIgnoringRateLimits(used - held);
+    } else if (held > used) {
+      bucket.addTokens(held - used);
+    }
   }
 
   private Bucket tokenBucket(String caller) {
@@ -53,25 +64,38 @@ final class LocalLimitStore implements LimitStore {
   }
 
   @Override
-  public boolean acquireStream(String caller, int max) {
+  public boolean acquireStream(String counter, String permit, int max) {
     boolean[] taken = {false};
-    streams.compute(caller, (k, held) -> {
-      AtomicInteger count = held == null ? new AtomicInteger() : held;
-      if (count.get() < max) {
-        count.incrementAndGet();
-        taken[0] = true;
+    streams.compute(counter, (k, held) -> {
+      Set<String> permits = held == null ? new HashSet<>() : held;
+      if (permits.size() < max) {
+        taken[0] = permits.add(permit);
       }
-      return count.get() == 0 ? null : count;
+      return permits.isEmpty() ? null : permits;
     });
     return taken[0];
   }
 
   @Override
-  public void releaseStream(String caller) {
-    streams.computeIfPresent(caller, (k, held) -> held.decrementAndGet() <= 0 ? null : held);
+  public void releaseStream(String counter, String permit) {
+    streams.computeIfPresent(counter, (k, held) -> held.remove(permit) && held.isEmpty() ? null : held);
   }
 
-  /** Callers with a permit held right now (for tests). */
+  @Override
+  public Usage usage(String caller) {
+    Bucket request = requests.getIfPresent(caller);
+    Bucket token = tokens.getIfPresent(caller);
+    int[] streamCount = {0};
+    // Read under the map's lock, like every change to the set.
+    streams.computeIfPresent(caller, (k, held) -> {
+      streamCount[0] = held.size();
+      return held;
+    });
+    return new Usage(request == null ? requestConfig.getBandwidths()[0].getCapacity() : request.getAvailableTokens(),
+        token == null ? tokenConfig.getBandwidths()[0].getCapacity() : token.getAvailableTokens(), streamCount[0]);
+  }
+
+  /** Counters with a permit held right now (for tests). */
   int callersInFlight() {
     return streams.size();
   }

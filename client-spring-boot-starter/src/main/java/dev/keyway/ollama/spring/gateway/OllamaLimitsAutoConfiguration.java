@@ -43,6 +43,7 @@ public class OllamaLimitsAutoConfiguration {
   @Bean
   GatewayLimits ollamaGatewayLimits(OllamaLimitsProperties properties, ObjectProvider<CallerResolver> resolver,
       ApplicationEventPublisher events, ListableBeanFactory beans, ResourceLoader resources) {
+    properties.check();
     // The application's class loader, not this class's: what the application carries decides.
     ClassLoader loader = resources.getClassLoader();
     BucketConfiguration requests = bucket(properties.getRequests().getCapacity(), properties.getRequests().getPeriod());

@@ -27,6 +27,12 @@ public class OllamaLimitsProperties {
   /** Calls in flight at once per caller. Refusals are immediate. Empty means no cap. */
   private @Nullable Integer concurrentStreams;
 
+  /**
+   * Calls in flight at once for all callers together, to protect the GPU itself; a call beyond it
+   * gets 503 at once, like Ollama's own "server busy". Empty means no cap.
+   */
+  private @Nullable Integer globalConcurrentStreams;
+
   /** Where the buckets and counters live: local (this instance's memory) or redis (shared). */
   private Store store = Store.LOCAL;
 
@@ -73,6 +79,14 @@ public class OllamaLimitsProperties {
     this.concurrentStreams = concurrentStreams;
   }
 
+  public @Nullable Integer getGlobalConcurrentStreams() {
+    return globalConcurrentStreams;
+  }
+
+  public void setGlobalConcurrentStreams(@Nullable Integer globalConcurrentStreams) {
+    this.globalConcurrentStreams = globalConcurrentStreams;
+  }
+
   public Store getStore() {
     return store;
   }
@@ -103,6 +117,40 @@ public class OllamaLimitsProperties {
 
   public void setStreamPermitTtl(Duration streamPermitTtl) {
     this.streamPermitTtl = streamPermitTtl;
+  }
+
+  /**
+   * Refuses settings that cannot mean what they say (a capacity of zero, a negative period), naming
+   * the property to fix.
+   *
+   * @throws IllegalArgumentException for the first such setting
+   */
+  void check() {
+    positive("ollama.limits.requests.capacity", requests.capacity);
+    positive("ollama.limits.requests.period", requests.period);
+    positive("ollama.limits.tokens.capacity", tokens.capacity);
+    positive("ollama.limits.tokens.period", tokens.period);
+    positive("ollama.limits.tokens.reserve", tokens.reserve);
+    positive("ollama.limits.concurrent-streams", concurrentStreams);
+    positive("ollama.limits.global-concurrent-streams", globalConcurrentStreams);
+    positive("ollama.limits.store-timeout", storeTimeout);
+    positive("ollama.limits.stream-permit-ttl", streamPermitTtl);
+    if (requests.period.toSeconds() < 1 || tokens.period.toSeconds() < 1) {
+      throw new IllegalArgumentException("ollama.limits.requests.period and ollama.limits.tokens.period must be"
+          + " at least 1s (the RateLimit headers count whole seconds)");
+    }
+  }
+
+  private static void positive(String property, @Nullable Number value) {
+    if (value != null && value.longValue() <= 0) {
+      throw new IllegalArgumentException(property + " must be positive (was " + value + "); leave it unset for no limit");
+    }
+  }
+
+  private static void positive(String property, Duration value) {
+    if (value.isNegative() || value.isZero()) {
+      throw new IllegalArgumentException(property + " must be a positive duration (was " + value + ")");
+    }
   }
 
   /** Where limit state is kept. */
@@ -153,6 +201,21 @@ public class OllamaLimitsProperties {
 
     /** Time over which a caller's full token quota is refilled. */
     private Duration period = Duration.ofHours(1);
+
+    /**
+     * Tokens held from the quota when a call is admitted (as many as are left, up to this), then
+     * settled with what the call used when it ends. Concurrent calls therefore cannot all pass on
+     * a quota that covers only one of them; set it near what a typical call uses.
+     */
+    private long reserve = 1024;
+
+    public long getReserve() {
+      return reserve;
+    }
+
+    public void setReserve(long reserve) {
+      this.reserve = reserve;
+    }
 
     public @Nullable Long getCapacity() {
       return capacity;

@@ -3,6 +3,8 @@ package dev.keyway.ollama.spring.gateway;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.EstimationProbe;
+import io.github.bucket4j.VerboseResult;
+import io.github.bucket4j.distributed.BucketProxy;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
 import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
@@ -26,16 +28,30 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 /**
  * Buckets and in-flight counters in the Redis that Spring Boot's auto-configuration connects to
  * ({@code spring.data.redis.*}), through one dedicated Lettuce connection whose command timeout is
- * the store timeout and which refuses commands at once while Redis is unreachable. Bucket decisions are Bucket4j's compare-and-swap; the
- * in-flight counter is one Lua script per acquire or release, with a TTL refreshed on acquire so
+ * the store timeout and which refuses commands at once while Redis is unreachable. Bucket
+ * decisions are Bucket4j's compare-and-swap; the in-flight permits are one Lua script per acquire
+ * or release, each permit with its own expiry so
  * that permits of a crashed instance expire.
  */
 final class RedisLimitStore implements LimitStore, AutoCloseable {
-  private static final byte[] ACQUIRE = ("local n = redis.call('INCR', KEYS[1])\n"
-      + "if n > tonumber(ARGV[1]) then redis.call('DECR', KEYS[1]) return 0 end\n"
+  /**
+   * A sorted set of permits scored by their expiry (Redis server time): expired ones are dropped,
+   * then the permit is added if fewer than ARGV[1] remain. KEYS[1] counter, ARGV[2] TTL in ms,
+   * ARGV[3] permit id. Each permit expires on its own, so a crashed instance's permits go even
+   * while other instances keep acquiring.
+   */
+  private static final byte[] ACQUIRE = ("local t = redis.call('TIME')\n"
+      + "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+      + "redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)\n"
+      + "if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end\n"
+      + "redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])\n"
       + "redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1").getBytes(StandardCharsets.UTF_8);
-  private static final byte[] RELEASE = ("local n = redis.call('DECR', KEYS[1])\n"
-      + "if n <= 0 then redis.call('DEL', KEYS[1]) end return n").getBytes(StandardCharsets.UTF_8);
+  /** Removes permit ARGV[1] (Redis deletes the set with its last member). */
+  private static final byte[] RELEASE = "return redis.call('ZREM', KEYS[1], ARGV[1])".getBytes(StandardCharsets.UTF_8);
+  /** Permits not yet expired. */
+  private static final byte[] HELD = ("local t = redis.call('TIME')\n"
+      + "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+      + "return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')").getBytes(StandardCharsets.UTF_8);
   private static final String PREFIX = "keyway:limits:";
 
   private final ObjectProvider<RedisConnectionFactory> factory;
@@ -149,28 +165,54 @@ final class RedisLimitStore implements LimitStore, AutoCloseable {
     return new Probe(probe.isConsumed(), probe.getRemainingTokens(), probe.getNanosToWaitForRefill());
   }
 
-  @Override
-  public Probe checkTokens(String caller) {
-    EstimationProbe probe = connected().buckets().builder().build(key("tokens", caller), () -> tokenConfig)
-        .estimateAbilityToConsume(1);
-    return new Probe(probe.canBeConsumed(), probe.getRemainingTokens(), probe.getNanosToWaitForRefill());
+  private BucketProxy tokenBucket(String caller) {
+    return connected().buckets().builder().build(key("tokens", caller), () -> tokenConfig);
   }
 
   @Override
-  public void chargeTokens(String caller, long count) {
-    connected().buckets().builder().build(key("tokens", caller), () -> tokenConfig).consumeIgnoringRateLimits(count);
+  public Hold holdTokens(String caller, long want) {
+    BucketProxy bucket = tokenBucket(caller);
+    // Bucket4j's verbose result carries what is left, in the same round trip.
+    VerboseResult<Long> taken = bucket.asVerbose().tryConsumeAsMuchAsPossible(want);
+    long held = taken.getValue();
+    if (held > 0) {
+      return new Hold(held, taken.getDiagnostics().getAvailableTokens(), 0);
+    }
+    EstimationProbe probe = bucket.estimateAbilityToConsume(1);
+    return new Hold(0, probe.getRemainingTokens(), probe.getNanosToWaitForRefill());
   }
 
   @Override
-  public boolean acquireStream(String caller, int max) {
+  public void settleTokens(String caller, long held, long used) {
+    if (used > held) {
+      tokenBucket(caller).consumeIgnoringRateLimits(used - held);
+    } else if (held > used) {
+      tokenBucket(caller).addTokens(held - used);
+    }
+  }
+
+  @Override
+  public boolean acquireStream(String counter, String permit, int max) {
     Long taken = connected().connection().sync().eval(ACQUIRE, ScriptOutputType.INTEGER,
-        new byte[][] {key("streams", caller)}, ascii(max), ascii(permitTtl.toMillis()));
+        new byte[][] {key("streams", counter)}, ascii(max), ascii(permitTtl.toMillis()),
+        permit.getBytes(StandardCharsets.US_ASCII));
     return taken != null && taken == 1L;
   }
 
   @Override
-  public void releaseStream(String caller) {
-    connected().connection().sync().eval(RELEASE, ScriptOutputType.INTEGER, new byte[][] {key("streams", caller)});
+  public void releaseStream(String counter, String permit) {
+    connected().connection().sync().eval(RELEASE, ScriptOutputType.INTEGER, new byte[][] {key("streams", counter)},
+        permit.getBytes(StandardCharsets.US_ASCII));
+  }
+
+  @Override
+  public Usage usage(String caller) {
+    long requests = connected().buckets().builder().build(key("requests", caller), () -> requestConfig)
+        .getAvailableTokens();
+    long tokens = tokenBucket(caller).getAvailableTokens();
+    Long streams = connected().connection().sync().eval(HELD, ScriptOutputType.INTEGER,
+        new byte[][] {key("streams", caller)});
+    return new Usage(requests, tokens, streams == null ? 0 : streams.intValue());
   }
 
   @Override

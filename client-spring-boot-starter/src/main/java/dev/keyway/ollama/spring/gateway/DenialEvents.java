@@ -25,17 +25,29 @@ final class DenialEvents {
    * authenticated, else the caller's hash; reason, path and model. Never the key or prompt text.
    */
   static GatewayLimits.DenialSink audit(ApplicationEventPublisher events) {
-    return denial -> {
-      Map<String, Object> data = new LinkedHashMap<>();
-      data.put("reason", denial.reason());
-      data.put("caller", denial.caller());
-      data.put("path", denial.path());
-      if (denial.model() != null) {
-        data.put("model", denial.model());
-      }
-      String principal = denial.principal() != null ? denial.principal() : "caller:" + denial.caller();
-      events.publishEvent(new AuditApplicationEvent(principal, AUDIT_TYPE, data));
-    };
+    return Audit.sink(events);
+  }
+
+  /**
+   * The only code that names Actuator's type. In a class of its own because the JVM's verifier
+   * loads it while verifying the class that constructs it: kept in DenialEvents, it made
+   * {@link #metrics} fail with NoClassDefFoundError in an application with Micrometer but without
+   * Actuator.
+   */
+  private static final class Audit {
+    static GatewayLimits.DenialSink sink(ApplicationEventPublisher events) {
+      return denial -> {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("reason", denial.reason());
+        data.put("caller", denial.caller());
+        data.put("path", denial.path());
+        if (denial.model() != null) {
+          data.put("model", denial.model());
+        }
+        String principal = denial.principal() != null ? denial.principal() : "caller:" + denial.caller();
+        events.publishEvent(new AuditApplicationEvent(principal, AUDIT_TYPE, data));
+      };
+    }
   }
 
   /** Counts {@code ollama.gateway.denied} tagged by reason, in the application's registry if it has one. */

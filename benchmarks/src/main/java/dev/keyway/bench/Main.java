@@ -38,6 +38,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar quick|full [--scenarios 1,2,3,4,5] [--clients keyway,floor,...]
  * java -jar benchmarks/target/benchmarks.jar check      # every client against an in-process stand-in, once
+ * java -jar benchmarks/target/benchmarks.jar limits     # what the usage limits cost (LimitsBench)
  * </pre>
  */
 public final class Main {
@@ -80,6 +81,10 @@ public final class Main {
     String mode = args.length == 0 ? "quick" : args[0];
     if (mode.equals("check")) {
       Check.run(Arrays.copyOfRange(args, 1, args.length));
+      System.exit(0);
+    }
+    if (mode.equals("limits")) {
+      LimitsBench.run(Arrays.copyOfRange(args, 1, args.length));
       System.exit(0);
     }
     Set<String> scenarios = new LinkedHashSet<>(List.of("1", "2", "3", "4", "5"));
@@ -516,7 +521,7 @@ public final class Main {
 
   // ---- helpers ----
 
-  private Map<String, Object> machine() {
+  static Map<String, Object> machine() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("nproc", Runtime.getRuntime().availableProcessors());
     m.put("cpu", lscpuModel());
@@ -528,9 +533,8 @@ public final class Main {
     return m;
   }
 
-  private String machineLine() {
-    @SuppressWarnings("unchecked")
-    Map<String, Object> m = (Map<String, Object>) json.get("machine");
+  static String machineLine() {
+    Map<String, Object> m = machine();
     return m.get("nproc") + " CPUs " + m.get("cpu") + ", " + m.get("jdk");
   }
 
@@ -569,7 +573,7 @@ public final class Main {
     return v == null ? "n/a" : v.toString();
   }
 
-  private static void progress(String format, Object... args) {
+  static void progress(String format, Object... args) {
     System.err.printf(Locale.ROOT, "[bench %tT] " + format + "%n", prepend(Instant.now().atZone(java.time.ZoneId.systemDefault()), args));
     System.err.flush();
   }

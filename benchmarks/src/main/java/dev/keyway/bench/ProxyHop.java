@@ -32,27 +32,50 @@ final class ProxyHop implements AutoCloseable {
 
   private final Path dir;
   private final String direct;
-  private Child gateway;
+  private final boolean withCaddy;
+  /** Gateway name → its extra GatewayApp properties; each runs in a JVM of its own. */
+  private final Map<String, List<String>> gatewaySettings;
+  private final Map<String, Child> gateways = new LinkedHashMap<>();
+  private final Map<String, String> gatewayUrls = new LinkedHashMap<>();
   private Process caddy;
-  private String gatewayUrl;
   private String caddyUrl;
 
   ProxyHop(Path dir, String directUrl) {
+    this(dir, directUrl, true, Map.of("gateway", List.of()));
+  }
+
+  /** Direct, Caddy when {@code withCaddy}, and one gateway per entry of {@code gateways}, in that order. */
+  ProxyHop(Path dir, String directUrl, boolean withCaddy, Map<String, List<String>> gateways) {
     this.dir = dir;
     this.direct = directUrl;
+    this.withCaddy = withCaddy;
+    this.gatewaySettings = new LinkedHashMap<>(gateways);
   }
 
   /** Starts both proxies; returns a note for each that could not start. */
   List<String> start() {
     List<String> notes = new ArrayList<>();
-    try {
-      List<String> jvm = new ArrayList<>(Child.FORK_HEAP);
-      gateway = Child.start(jvm, GatewayApp.class.getName(), List.of(direct), dir.resolve("gateway.log"));
-      String line = gateway.await(l -> l.startsWith("GATEWAY-PORT "), 120);
-      gatewayUrl = "http://127.0.0.1:" + line.substring("GATEWAY-PORT ".length()).trim() + "/ollama";
-    } catch (RuntimeException e) {
-      notes.add("gateway did not start: " + e.getMessage() + " (see " + dir.resolve("gateway.log") + ")");
-      gateway = null;
+    for (Map.Entry<String, List<String>> settings : gatewaySettings.entrySet()) {
+      String name = settings.getKey();
+      Path log = dir.resolve(name + ".log");
+      Child gateway = null;
+      try {
+        List<String> jvm = new ArrayList<>(Child.FORK_HEAP);
+        List<String> args = new ArrayList<>(List.of(direct));
+        args.addAll(settings.getValue());
+        gateway = Child.start(jvm, GatewayApp.class.getName(), args, log);
+        String line = gateway.await(l -> l.startsWith("GATEWAY-PORT "), 120);
+        gateways.put(name, gateway);
+        gatewayUrls.put(name, "http://127.0.0.1:" + line.substring("GATEWAY-PORT ".length()).trim() + "/ollama");
+      } catch (RuntimeException e) {
+        notes.add(name + " did not start: " + e.getMessage() + " (see " + log + ")");
+        if (gateway != null) {
+          gateway.close();
+        }
+      }
+    }
+    if (!withCaddy) {
+      return notes;
     }
     if (!Files.isExecutable(Path.of(CADDY))) {
       notes.add("caddy not installed at " + CADDY + " (apt-get install caddy)");
@@ -121,11 +144,10 @@ final class ProxyHop implements AutoCloseable {
     if (caddyUrl != null) {
       urls.put("caddy", caddyUrl);
     }
-    if (gatewayUrl != null) {
-      urls.put("gateway", gatewayUrl);
-    }
+    urls.putAll(gatewayUrls);
     for (Map.Entry<String, String> path : urls.entrySet()) {
-      long pid = path.getKey().equals("caddy") ? caddy.pid() : path.getKey().equals("gateway") ? gateway.pid() : -1;
+      long pid = path.getKey().equals("caddy") ? caddy.pid()
+          : gateways.containsKey(path.getKey()) ? gateways.get(path.getKey()).pid() : -1;
       try (KeywayClient client = new KeywayClient(path.getValue(), true)) {
         run(client, streams, rate, warmSeconds, null);
         Load load = new Load();
@@ -223,9 +245,7 @@ final class ProxyHop implements AutoCloseable {
 
   @Override
   public void close() {
-    if (gateway != null) {
-      gateway.close();
-    }
+    gateways.values().forEach(Child::close);
     if (caddy != null) {
       caddy.destroy();
       try {

@@ -9,7 +9,10 @@ import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
 import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
 import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCredentialsProvider;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
@@ -18,13 +21,16 @@ import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceClientConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 /**
  * Buckets and in-flight counters in the Redis that Spring Boot's auto-configuration connects to
- * ({@code spring.data.redis.*}), through one dedicated Lettuce connection of that client whose
- * command timeout is the store timeout. Bucket decisions are Bucket4j's compare-and-swap; the
- * in-flight permits are one Lua script per acquire or release, each permit with its own expiry so
+ * ({@code spring.data.redis.*}), through one dedicated Lettuce connection whose command timeout is
+ * the store timeout and which refuses commands at once while Redis is unreachable. Bucket
+ * decisions are Bucket4j's compare-and-swap; the in-flight permits are one Lua script per acquire
+ * or release, each permit with its own expiry so
  * that permits of a crashed instance expire.
  */
 final class RedisLimitStore implements LimitStore, AutoCloseable {
@@ -56,7 +62,8 @@ final class RedisLimitStore implements LimitStore, AutoCloseable {
   private final Object lock = new Object();
   private volatile @Nullable Connected connected;
 
-  private record Connected(StatefulRedisConnection<byte[], byte[]> connection, ProxyManager<byte[]> buckets) {}
+  private record Connected(RedisClient client, StatefulRedisConnection<byte[], byte[]> connection,
+      ProxyManager<byte[]> buckets) {}
 
   RedisLimitStore(ObjectProvider<RedisConnectionFactory> factory, Duration timeout, Duration permitTtl,
       BucketConfiguration requestConfig, BucketConfiguration tokenConfig) {
@@ -67,7 +74,16 @@ final class RedisLimitStore implements LimitStore, AutoCloseable {
     this.tokenConfig = tokenConfig;
   }
 
-  /** The connection, made on first use (and again after a failed first attempt). */
+  /**
+   * The connection, made on first use (and again after a failed first attempt). It comes from a
+   * Lettuce client of the store's own, not Spring Boot's: Boot's client queues commands while it is
+   * disconnected, so every decision would wait the whole store-timeout for a Redis that is gone.
+   * This client rejects them at once ({@code DisconnectedBehavior.REJECT_COMMANDS}) and otherwise
+   * runs with Boot's client options (socket and SSL options, auto-reconnect) on Boot's
+   * {@code ClientResources} (event loops, DNS, event bus), so it costs no threads of its own and
+   * Boot's client is left exactly as Boot made it. Standalone Redis only: the connection settings
+   * are the factory's host, port, database, credentials, client name and SSL mode.
+   */
   private Connected connected() {
     Connected current = connected;
     if (current != null) {
@@ -80,20 +96,62 @@ final class RedisLimitStore implements LimitStore, AutoCloseable {
           throw new IllegalStateException("ollama.limits.store=redis needs Spring Boot's Lettuce Redis"
               + " connection (spring-boot-starter-data-redis)");
         }
-        AbstractRedisClient client = lettuce.getRequiredNativeClient();
-        if (!(client instanceof RedisClient standalone)) {
-          throw new IllegalStateException("ollama.limits.store=redis supports a standalone or Sentinel Redis");
+        if (lettuce.isClusterAware() || lettuce.isRedisSentinelAware() || lettuce.getSocketConfiguration() != null) {
+          throw new IllegalStateException("ollama.limits.store=redis supports a standalone Redis on host and port"
+              + " (spring.data.redis.host/port or url), not Sentinel, a cluster or a Unix socket");
         }
-        StatefulRedisConnection<byte[], byte[]> connection = standalone.connect(ByteArrayCodec.INSTANCE);
+        AbstractRedisClient boot = lettuce.getRequiredNativeClient();
+        RedisClient client = RedisClient.create(boot.getResources(), uri(lettuce));
+        client.setOptions(boot.getOptions().mutate()
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+            .build());
+        StatefulRedisConnection<byte[], byte[]> connection;
+        try {
+          connection = client.connect(ByteArrayCodec.INSTANCE);
+        } catch (RuntimeException failed) {
+          client.shutdown(Duration.ZERO, timeout);
+          throw failed;
+        }
         connection.setTimeout(timeout);
         ProxyManager<byte[]> buckets = Bucket4jLettuce.casBasedBuilder(connection)
             .requestTimeout(timeout)
             .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
             .build();
-        connected = new Connected(connection, buckets);
+        connected = new Connected(client, connection, buckets);
       }
       return java.util.Objects.requireNonNull(connected);
     }
+  }
+
+  /** What Spring Data Redis itself connects a standalone client to, with the store's timeout. */
+  private RedisURI uri(LettuceConnectionFactory lettuce) {
+    RedisStandaloneConfiguration standalone = lettuce.getStandaloneConfiguration();
+    LettuceClientConfiguration settings = lettuce.getClientConfiguration();
+    RedisURI.Builder uri = RedisURI.Builder.redis(standalone.getHostName(), standalone.getPort())
+        .withDatabase(standalone.getDatabase())
+        .withSsl(settings.isUseSsl())
+        .withStartTls(settings.isStartTls())
+        .withTimeout(timeout);
+    if (settings.isUseSsl()) {
+      uri.withVerifyPeer(settings.getVerifyMode());
+    }
+    settings.getClientName().ifPresent(uri::withClientName);
+    RedisCredentialsProvider credentials = settings.getRedisCredentialsProviderFactory()
+        .map(f -> f.createCredentialsProvider(standalone)).orElse(null);
+    if (credentials != null) {
+      uri.withAuthentication(credentials);
+    } else {
+      char[] password = standalone.getPassword().toOptional().orElse(null);
+      if (password != null) {
+        String username = standalone.getUsername();
+        if (username != null) {
+          uri.withAuthentication(username, password);
+        } else {
+          uri.withPassword(password);
+        }
+      }
+    }
+    return uri.build();
   }
 
   private static byte[] key(String kind, String caller) {
@@ -171,6 +229,8 @@ final class RedisLimitStore implements LimitStore, AutoCloseable {
     Connected current = connected;
     if (current != null) {
       current.connection().close();
+      // Boot's ClientResources are shared, so this ends only the client's own connection handling.
+      current.client().shutdown(Duration.ZERO, timeout);
     }
   }
 }

@@ -2,7 +2,13 @@ package dev.keyway.ollama.spring.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.event.connection.ConnectedEvent;
+import io.lettuce.core.event.connection.DisconnectedEvent;
+import io.lettuce.core.resource.ClientResources;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,11 +19,15 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 /**
  * Two gateway instances on one real Redis enforce one budget; a stopped Redis is answered by
@@ -224,6 +234,84 @@ class LimitsRedisTest {
       assertThat(status).as("shared again within 20 s of the restart").isEqualTo(200);
       System.out.println("limits: shared store used again " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restarted)
           + " ms after Redis restarted");
+    }
+  }
+  /** Counts Lettuce's TCP connects and disconnects to {@code port} on the application's event bus. */
+  private static final class RedisLinks {
+    final AtomicInteger connected = new AtomicInteger();
+    final AtomicInteger disconnected = new AtomicInteger();
+
+    RedisLinks(ConfigurableApplicationContext app, int port) {
+      app.getBean(ClientResources.class).eventBus().get().subscribe(event -> {
+        if (event instanceof ConnectedEvent c && port(c.remoteAddress()) == port) {
+          connected.incrementAndGet();
+        } else if (event instanceof DisconnectedEvent d && port(d.remoteAddress()) == port) {
+          disconnected.incrementAndGet();
+        }
+      });
+    }
+
+    private static int port(SocketAddress address) {
+      return address instanceof InetSocketAddress inet ? inet.getPort() : -1;
+    }
+
+    /** Every connection made to the port has been seen to drop. */
+    boolean allDropped() {
+      return connected.get() > 0 && disconnected.get() >= connected.get();
+    }
+  }
+
+  @Test
+  void aStoppedRedisIsAnsweredAtOnceNotAfterTheStoreTimeoutAndARestartedOneIsSharedAgain() throws Exception {
+    RedisServer redis = server;
+    // A store-timeout far above anything this test waits for: a decision queued while Lettuce is
+    // disconnected would take all of it; one refused by the store's connection takes none of it.
+    Duration storeTimeout = Duration.ofSeconds(10);
+    String timeout = "ollama.limits.store-timeout=" + storeTimeout.toSeconds() + "s";
+    try (ConfigurableApplicationContext reject = LimitsApps.start(UPSTREAM.baseUrl(),
+            redis(redis, "ollama.limits.requests.capacity=100", "ollama.limits.concurrent-streams=5", timeout));
+        ConfigurableApplicationContext local = LimitsApps.start(UPSTREAM.baseUrl(),
+            redis(redis, "ollama.limits.requests.capacity=100", "ollama.limits.concurrent-streams=5", timeout,
+                "ollama.limits.store-failure=local"))) {
+      RedisLinks rejectLinks = new RedisLinks(reject, redis.port);
+      RedisLinks localLinks = new RedisLinks(local, redis.port);
+      assertThat(LimitsApps.post(reject, "/api/chat", LimitsApps.CHAT).statusCode()).isEqualTo(200);
+      assertThat(LimitsApps.post(local, "/api/chat", LimitsApps.CHAT).statusCode()).isEqualTo(200);
+      // The store's client is its own: Spring Boot's client keeps its queueing behaviour.
+      for (ConfigurableApplicationContext app : List.of(reject, local)) {
+        LettuceConnectionFactory boot = (LettuceConnectionFactory) app.getBean(RedisConnectionFactory.class);
+        assertThat(boot.getRequiredNativeClient().getOptions().getDisconnectedBehavior())
+            .isNotEqualTo(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS);
+      }
+
+      redis.close();
+      Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> rejectLinks.allDropped() && localLinks.allDropped());
+      Duration slowest = Duration.ZERO;
+      for (int i = 0; i < 8; i++) {
+        long start = System.nanoTime();
+        HttpResponse<String> refused = LimitsApps.post(reject, "/api/chat", LimitsApps.CHAT);
+        Duration tookReject = Duration.ofNanos(System.nanoTime() - start);
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
+        assertThat(GatewayFixture.JSON.readTree(refused.body()).get("error").asText()).contains("unavailable");
+        start = System.nanoTime();
+        HttpResponse<String> served = LimitsApps.post(local, "/api/chat", LimitsApps.CHAT);
+        Duration tookLocal = Duration.ofNanos(System.nanoTime() - start);
+        assertThat(served.statusCode()).as(served.body()).isEqualTo(200);
+        // Behavioural, not a performance figure: half the store-timeout is room for any machine,
+        // and a queued decision cannot finish before the whole store-timeout has passed.
+        assertThat(tookReject).as("call %d, reject policy", i).isLessThan(storeTimeout.dividedBy(2));
+        assertThat(tookLocal).as("call %d, local policy", i).isLessThan(storeTimeout.dividedBy(2));
+        slowest = slowest.compareTo(tookReject) > 0 ? slowest : tookReject;
+        slowest = slowest.compareTo(tookLocal) > 0 ? slowest : tookLocal;
+      }
+      System.out.println("limits: slowest answer with Redis stopped, store-timeout 10 s: " + slowest.toMillis() + " ms");
+
+      server = RedisServer.start(redis.port);
+      // Auto-reconnect is kept: after the circuit's 2 s open interval the probe finds Redis again.
+      Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+          .until(() -> LimitsApps.post(reject, "/api/chat", LimitsApps.CHAT).statusCode() == 200);
+      Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+          .until(() -> LimitsApps.post(local, "/api/chat", LimitsApps.CHAT).statusCode() == 200 && "shared".equals(gauge(local)));
     }
   }
 }

@@ -95,6 +95,13 @@ final class LocalLimitStore implements LimitStore {
         token == null ? tokenConfig.getBandwidths()[0].getCapacity() : token.getAvailableTokens(), streamCount[0]);
   }
 
+  /** Buckets held right now, after dropping the expired ones (for tests). */
+  long bucketsHeld() {
+    requests.cleanUp();
+    tokens.cleanUp();
+    return requests.estimatedSize() + tokens.estimatedSize();
+  }
+
   /** Counters with a permit held right now (for tests). */
   int callersInFlight() {
     return streams.size();

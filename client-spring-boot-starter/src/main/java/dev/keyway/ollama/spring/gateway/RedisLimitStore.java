@@ -1,5 +1,7 @@
 package dev.keyway.ollama.spring.gateway;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.EstimationProbe;
@@ -7,6 +9,7 @@ import io.github.bucket4j.VerboseResult;
 import io.github.bucket4j.distributed.BucketProxy;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
+import io.github.bucket4j.distributed.proxy.optimization.Optimizations;
 import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
@@ -61,6 +64,14 @@ final class RedisLimitStore implements LimitStore, AutoCloseable {
   private final BucketConfiguration tokenConfig;
   private final Object lock = new Object();
   private volatile @Nullable Connected connected;
+  /**
+   * One bucket proxy per store key, so that Bucket4j's batching can merge this instance's
+   * concurrent decisions on one key into one compare-and-swap: without it, a burst from one caller
+   * (200 streams opened at once) retries its swaps past the store timeout and opens the circuit for
+   * everyone. Only a handle: the state stays in Redis, so dropping one loses nothing.
+   */
+  private final Cache<String, BucketProxy> proxies = Caffeine.newBuilder()
+      .expireAfterAccess(Duration.ofMinutes(1)).maximumSize(100_000).build();
 
   private record Connected(RedisClient client, StatefulRedisConnection<byte[], byte[]> connection,
       ProxyManager<byte[]> buckets) {}
@@ -158,15 +169,20 @@ final class RedisLimitStore implements LimitStore, AutoCloseable {
     return (PREFIX + kind + ":" + caller).getBytes(StandardCharsets.UTF_8);
   }
 
+  private BucketProxy bucket(String kind, String caller, BucketConfiguration config) {
+    ProxyManager<byte[]> buckets = connected().buckets();
+    return proxies.get(kind + ":" + caller, k -> buckets.builder().withOptimization(Optimizations.batching())
+        .build(key(kind, caller), () -> config));
+  }
+
   @Override
   public Probe takeRequest(String caller) {
-    ConsumptionProbe probe = connected().buckets().builder().build(key("requests", caller), () -> requestConfig)
-        .tryConsumeAndReturnRemaining(1);
+    ConsumptionProbe probe = bucket("requests", caller, requestConfig).tryConsumeAndReturnRemaining(1);
     return new Probe(probe.isConsumed(), probe.getRemainingTokens(), probe.getNanosToWaitForRefill());
   }
 
   private BucketProxy tokenBucket(String caller) {
-    return connected().buckets().builder().build(key("tokens", caller), () -> tokenConfig);
+    return bucket("tokens", caller, tokenConfig);
   }
 
   @Override
@@ -207,8 +223,7 @@ final class RedisLimitStore implements LimitStore, AutoCloseable {
 
   @Override
   public Usage usage(String caller) {
-    long requests = connected().buckets().builder().build(key("requests", caller), () -> requestConfig)
-        .getAvailableTokens();
+    long requests = bucket("requests", caller, requestConfig).getAvailableTokens();
     long tokens = tokenBucket(caller).getAvailableTokens();
     Long streams = connected().connection().sync().eval(HELD, ScriptOutputType.INTEGER,
         new byte[][] {key("streams", caller)});

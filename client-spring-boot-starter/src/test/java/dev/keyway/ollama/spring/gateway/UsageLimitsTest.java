@@ -10,7 +10,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -179,6 +185,44 @@ class UsageLimitsTest {
           }
         }
       });
+    }
+  }
+
+  /**
+   * 200 calls of one caller at once on one instance, as when a page opens many streams: every one
+   * is decided by Redis (none gets store-unavailable), and exactly the capacity is admitted. Without
+   * batching, their compare-and-swaps on the one key retried past the store timeout and opened the
+   * circuit for every caller (found by the gateway-hop benchmark with Redis limits on).
+   */
+  @Test
+  void aBurstOfOneCallerOnRedisIsDecidedExactlyWithoutStoreFailures() throws Exception {
+    try (ConfigurableApplicationContext app = app("redis", "ollama.limits.requests.capacity=150",
+        "ollama.limits.requests.period=1h")) {
+      OllamaUsageLimits limits = app.getBean(OllamaUsageLimits.class);
+      ExecutorService pool = Executors.newFixedThreadPool(200);
+      try {
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<UsageLimitException.@Nullable Reason>> calls = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+          calls.add(pool.submit(() -> {
+            assertThat(go.await(20, TimeUnit.SECONDS)).isTrue();
+            try (UsagePermit permit = limits.acquire("burst")) {
+              return null;
+            } catch (UsageLimitException refused) {
+              return refused.reason();
+            }
+          }));
+        }
+        go.countDown();
+        Map<String, Integer> outcomes = new HashMap<>();
+        for (Future<UsageLimitException.@Nullable Reason> call : calls) {
+          UsageLimitException.Reason reason = call.get(30, TimeUnit.SECONDS);
+          outcomes.merge(reason == null ? "admitted" : reason.tag(), 1, Integer::sum);
+        }
+        assertThat(outcomes).isEqualTo(Map.of("admitted", 150, "requests", 50));
+      } finally {
+        pool.shutdownNow();
+      }
     }
   }
 

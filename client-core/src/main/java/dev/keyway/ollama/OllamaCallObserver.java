@@ -1,5 +1,6 @@
 package dev.keyway.ollama;
 
+import dev.keyway.ollama.internal.HeaderValues;
 import dev.keyway.ollama.model.ModelOptions;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -125,16 +126,7 @@ public interface OllamaCallObserver {
     }
 
     private static String checkName(String name) {
-      Objects.requireNonNull(name, "header name");
-      if (name.isEmpty()) {
-        throw new IllegalArgumentException("header name is empty");
-      }
-      for (int i = 0; i < name.length(); i++) {
-        char c = name.charAt(i);
-        if (c <= 0x20 || c >= 0x7f || "()<>@,;:\\\"/[]?={}".indexOf(c) >= 0) {
-          throw new IllegalArgumentException("header name has an invalid character at index " + i);
-        }
-      }
+      HeaderValues.checkName(name);
       if (RESERVED.stream().anyMatch(name::equalsIgnoreCase)) {
         throw new IllegalArgumentException(
             "header " + name + " is set by the client itself and cannot be added by an observer");

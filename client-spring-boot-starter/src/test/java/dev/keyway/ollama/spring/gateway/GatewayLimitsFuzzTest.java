@@ -57,7 +57,7 @@ class GatewayLimitsFuzzTest {
         "{\"model\":\"llama3.2\",\"embeddings\":[[0.1]],\"prompt_eval_count\":2,\"note\":\"" + KEY + "\"}"));
     upstream.on("/api/show", out -> ndjson(out, null,
         "{\"details\":{\"family\":\"" + KEY + "\"},\"capabilities\":[\"completion\"],\"modelfile\":\"" + KEY + "\"}"));
-    app = LimitsApps.start(upstream.baseUrl(), "ollama.gateway.allowed-models=llama3.2",
+    app = LimitsApps.start(upstream.baseUrl(), "ollama.api-key=" + KEY, "ollama.gateway.allowed-models=llama3.2",
         "ollama.limits.requests.capacity=100000000", "ollama.limits.requests.period=1h",
         "ollama.limits.tokens.capacity=100000000000", "ollama.limits.tokens.period=1h",
         "ollama.limits.concurrent-streams=2", "logging.level.root=WARN");

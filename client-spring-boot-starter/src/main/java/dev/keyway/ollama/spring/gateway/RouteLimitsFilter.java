@@ -85,7 +85,9 @@ final class RouteLimitsFilter extends OncePerRequestFilter {
   @Override
   protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
-    GatewayLimits.Admission admission = limits.admit(request, response, request.getRequestURI(), null);
+    // The raw request URI: still percent-encoded, but of any length; audit events get it bounded.
+    GatewayLimits.Admission admission = limits.admit(request, response,
+        GatewayDenials.printable(request.getRequestURI()), null);
     if (admission == null) {
       return; // the refusal is written
     }

@@ -29,7 +29,7 @@ final class CredentialInterceptor implements Interceptor {
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
     Request.Builder out = request.newBuilder();
-    if (sameOrigin(request.url())) {
+    if (sameOrigin(origin, request.url())) {
       out.header(header, value.get());
     } else {
       out.removeHeader(header).removeHeader("Authorization");
@@ -37,7 +37,8 @@ final class CredentialInterceptor implements Interceptor {
     return chain.proceed(out.build());
   }
 
-  boolean sameOrigin(HttpUrl url) {
+  /** Whether {@code url} has {@code origin}'s scheme, host and port: where a credential may go. */
+  static boolean sameOrigin(HttpUrl origin, HttpUrl url) {
     return url.scheme().equals(origin.scheme())
         && url.host().equalsIgnoreCase(origin.host())
         && url.port() == origin.port();

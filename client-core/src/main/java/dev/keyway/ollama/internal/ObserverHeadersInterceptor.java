@@ -29,7 +29,7 @@ final class ObserverHeadersInterceptor implements Interceptor {
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
     OllamaCallObserver.UpstreamHeaders headers = request.tag(OllamaCallObserver.UpstreamHeaders.class);
-    if (headers == null || !sameOrigin(request.url())) {
+    if (headers == null || !CredentialInterceptor.sameOrigin(origin, request.url())) {
       return chain.proceed(request);
     }
     Request.Builder out = request.newBuilder();
@@ -39,11 +39,5 @@ final class ObserverHeadersInterceptor implements Interceptor {
       }
     });
     return chain.proceed(out.build());
-  }
-
-  private boolean sameOrigin(HttpUrl url) {
-    return url.scheme().equals(origin.scheme())
-        && url.host().equalsIgnoreCase(origin.host())
-        && url.port() == origin.port();
   }
 }

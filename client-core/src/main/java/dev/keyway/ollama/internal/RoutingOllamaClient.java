@@ -50,6 +50,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.Flow;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -575,42 +576,39 @@ public final class RoutingOllamaClient implements OllamaServers {
 
   @Override
   public List<OnServer<ModelSummary>> listModelsByServer(RequestOptions options) {
-    checkOpen();
-    List<OnServer<ModelSummary>> out = new ArrayList<>();
-    OllamaException first = null;
-    boolean any = false;
-    for (ServerState s : shared.servers) {
+    return eachServer(s -> {
       long ticket = s.tagsTicket();
-      try {
-        List<ModelSummary> models = s.client.listModels(options);
-        s.polledInstalled(ticket, installedNames(models));
-        models.forEach(m -> out.add(new OnServer<>(s.name, m)));
-        any = true;
-      } catch (OllamaException e) {
-        pollFailed(s, e);
-        first = first == null ? e : first;
-      }
-    }
-    if (!any && first != null) {
-      throw first;
-    }
-    return List.copyOf(out);
+      List<ModelSummary> models = s.client.listModels(options);
+      s.polledInstalled(ticket, installedNames(models));
+      return models;
+    });
   }
 
   @Override
   public List<OnServer<RunningModel>> runningByServer(RequestOptions options) {
+    return eachServer(s -> {
+      long ticket = s.psTicket();
+      List<RunningModel> models = s.client.running(options);
+      Set<String> names = new HashSet<>();
+      models.forEach(r -> names.add(normalize(r.name().isEmpty() ? r.model() : r.name())));
+      s.polledLoaded(ticket, names);
+      return models;
+    });
+  }
+
+  /**
+   * Asks every server with {@code listing} (which also records what it learnt), each entry tagged
+   * with its server; a server that fails counts as a failed poll. Throws the first failure only
+   * when no server answered.
+   */
+  private <T> List<OnServer<T>> eachServer(Function<ServerState, List<T>> listing) {
     checkOpen();
-    List<OnServer<RunningModel>> out = new ArrayList<>();
+    List<OnServer<T>> out = new ArrayList<>();
     OllamaException first = null;
     boolean any = false;
     for (ServerState s : shared.servers) {
-      long ticket = s.psTicket();
       try {
-        List<RunningModel> models = s.client.running(options);
-        Set<String> names = new HashSet<>();
-        models.forEach(r -> names.add(normalize(r.name().isEmpty() ? r.model() : r.name())));
-        s.polledLoaded(ticket, names);
-        models.forEach(m -> out.add(new OnServer<>(s.name, m)));
+        listing.apply(s).forEach(m -> out.add(new OnServer<>(s.name, m)));
         any = true;
       } catch (OllamaException e) {
         pollFailed(s, e);

@@ -12,9 +12,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -118,7 +120,7 @@ final class GatewayLimits implements OllamaUsageLimits {
     }
 
     /** Runs an after-the-call step; a failure is logged, never thrown (the permit's TTL frees it). */
-    void quietly(java.util.function.Consumer<LimitStore> step, String lost) {
+    void quietly(Consumer<LimitStore> step, String lost) {
       try {
         run(s -> {
           step.accept(s);
@@ -279,7 +281,7 @@ final class GatewayLimits implements OllamaUsageLimits {
       record(new Denial(reason.tag(), caller, null, "", null));
       throw new UsageLimitException(reason, Duration.ofSeconds(seconds(decision.nanosToWait())), decision.message());
     }
-    return java.util.Objects.requireNonNull(decision.admission());
+    return Objects.requireNonNull(decision.admission());
   }
 
   @Override

@@ -29,25 +29,27 @@ public final class PassThroughRequest {
   private final byte @Nullable [] json;
   private final boolean streaming;
   private final RequestOptions options;
+  private final @Nullable String model;
 
   private PassThroughRequest(String method, String path, byte @Nullable [] json, boolean streaming,
-      RequestOptions options) {
+      RequestOptions options, @Nullable String model) {
     this.method = method;
     this.path = path;
     this.json = json;
     this.streaming = streaming;
     this.options = options;
+    this.model = model;
   }
 
   /** A {@code GET} of an Ollama route, for example {@code api/tags}. */
   public static PassThroughRequest get(String path) {
-    return new PassThroughRequest("GET", checkPath(path), null, false, RequestOptions.none());
+    return new PassThroughRequest("GET", checkPath(path), null, false, RequestOptions.none(), null);
   }
 
   /** A {@code POST} of a JSON body to an Ollama route, for example {@code api/chat}. */
   public static PassThroughRequest post(String path, byte[] json) {
     Objects.requireNonNull(json, "json");
-    return new PassThroughRequest("POST", checkPath(path), json, false, RequestOptions.none());
+    return new PassThroughRequest("POST", checkPath(path), json, false, RequestOptions.none(), null);
   }
 
   /**
@@ -56,12 +58,34 @@ public final class PassThroughRequest {
    * says what the caller expects.
    */
   public PassThroughRequest streaming(boolean streaming) {
-    return new PassThroughRequest(method, path, json, streaming, options);
+    return new PassThroughRequest(method, path, json, streaming, options, model);
   }
 
   /** This request with per-call timeouts or attempts. */
   public PassThroughRequest options(RequestOptions options) {
-    return new PassThroughRequest(method, path, json, streaming, Objects.requireNonNull(options, "options"));
+    return new PassThroughRequest(method, path, json, streaming, Objects.requireNonNull(options, "options"),
+        model);
+  }
+
+  /**
+   * This request with the model its body names, as the relay read it. The body is still sent as
+   * it is; the model only informs the client: {@link OllamaServers} routes the call to a server
+   * where that model is loaded (or installed), as it does a typed call, and instrumentation names
+   * the call after it. Not checked against the body: pass what the body says.
+   *
+   * @throws IllegalArgumentException if the name is blank
+   */
+  public PassThroughRequest model(String model) {
+    Objects.requireNonNull(model, "model");
+    if (model.isBlank()) {
+      throw new IllegalArgumentException("model is blank");
+    }
+    return new PassThroughRequest(method, path, json, streaming, options, model);
+  }
+
+  /** The model set with {@link #model(String)}, or {@code null}. */
+  public @Nullable String model() {
+    return model;
   }
 
   public String method() {
@@ -98,7 +122,8 @@ public final class PassThroughRequest {
 
   @Override
   public String toString() {
-    return "PassThroughRequest{" + method + " " + path + (streaming ? ", streaming" : "")
+    return "PassThroughRequest{" + method + " " + path + (model == null ? "" : ", model " + model)
+        + (streaming ? ", streaming" : "")
         + (json == null ? "" : ", " + json.length + " bytes") + "}";
   }
 }

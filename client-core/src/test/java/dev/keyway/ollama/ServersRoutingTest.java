@@ -148,6 +148,33 @@ class ServersRoutingTest {
   }
 
   @Test
+  void aRelayedRequestIsRoutedByItsModelAndCountsInFlightUntilClosed() throws Exception {
+    build();
+    loadDirectly("b", "shared");
+    servers.refresh(); // shared is loaded on b only
+    byte[] body = "{\"model\":\"shared\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+    try (PassThroughResponse answer = servers.passThrough(
+        PassThroughRequest.post("api/chat", body).model("shared").streaming(true))) {
+      assertThat(statusOf(servers, "b").inFlight()).isEqualTo(1); // the relayed stream is open
+      assertThat(new String(answer.body().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
+          .contains("\"done\":true");
+      assertThat(statusOf(servers, "b").inFlight()).isEqualTo(1); // until it is closed
+    }
+    assertThat(statusOf(servers, "b").inFlight()).isZero();
+    assertThat(count(b, "/api/chat")).isEqualTo(1);
+    assertThat(count(a, "/api/chat") + count(c, "/api/chat")).isZero();
+
+    // installed only on a: a relayed request naming alpha goes there; the answer loads it
+    servers.passThrough(PassThroughRequest.post("api/chat",
+        "{\"model\":\"alpha\",\"stream\":false}".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        .model("alpha")).close();
+    assertThat(count(a, "/api/chat")).isEqualTo(1);
+    assertThat(statusOf(servers, "a").loaded()).contains("alpha:latest");
+  }
+
+  @Test
   void aModelLoadedNowhereGoesToAServerThatHasIt() {
     build();
     servers.refresh();

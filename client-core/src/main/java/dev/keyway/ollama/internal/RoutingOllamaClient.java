@@ -264,7 +264,9 @@ public final class RoutingOllamaClient implements OllamaServers {
         if (stream) {
           held = true;
           @SuppressWarnings("unchecked")
-          T wrapped = (T) new RoutedStream<>((OllamaStream<?>) result, s.inFlight::decrementAndGet);
+          T wrapped = (T) (result instanceof PassThroughResponse relayed
+              ? new RoutedResponse(relayed, s.inFlight::decrementAndGet)
+              : new RoutedStream<>((OllamaStream<?>) result, s.inFlight::decrementAndGet));
           return wrapped;
         }
         return result;
@@ -568,10 +570,18 @@ public final class RoutingOllamaClient implements OllamaServers {
     return routed(null, false, options, OllamaClient::version, false);
   }
 
-  /** Not model-aware yet: any usable server, least in flight, with failover before the answer. */
+  /**
+   * Routed by {@link PassThroughRequest#model()} when the relay set it (else to any usable server),
+   * with failover before the answer; the server's in-flight count is held until the answer is
+   * closed, so a relayed stream counts as long as it runs.
+   */
   @Override
   public PassThroughResponse passThrough(PassThroughRequest request) {
-    return routed(null, false, request.options(), (c, o) -> c.passThrough(request.options(o)), false);
+    String path = request.path();
+    boolean loads = path.equals("api/chat") || path.equals("api/generate")
+        || path.equals("api/embed") || path.equals("api/embeddings");
+    return routed(request.model(), loads, request.options(),
+        (c, o) -> c.passThrough(request.options(o)), true);
   }
 
   @Override

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import dev.keyway.ollama.Credential;
+import dev.keyway.ollama.OllamaCallEvent;
 import dev.keyway.ollama.OllamaClient;
 import dev.keyway.ollama.OllamaServerAuthenticationException;
 import dev.keyway.ollama.OllamaServers;
@@ -27,6 +28,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -58,6 +60,8 @@ class ServersThroughProxiesTest {
   ProxyProcess caddy;
   ProxyProcess nginx;
   OllamaServers servers;
+  /** What server a's own client did: calls the stand-in never saw (refused, or 502 at Caddy). */
+  final List<OllamaCallEvent> eventsOnA = new CopyOnWriteArrayList<>();
 
   @BeforeEach
   void start() {
@@ -98,7 +102,7 @@ class ServersThroughProxiesTest {
   OllamaServers build(Duration psInterval) {
     servers = OllamaServers.builder()
         .server(OllamaServers.Server.of("a", url(caddy), Credential.apiKey(KEY_A))
-            .configure(ServersThroughProxiesTest::fast))
+            .configure(cb -> fast(cb).listener(eventsOnA::add)))
         .server(OllamaServers.Server.of("b", url(nginx), Credential.bearer(KEY_B))
             .configure(ServersThroughProxiesTest::fast))
         .psInterval(psInterval)
@@ -233,6 +237,33 @@ class ServersThroughProxiesTest {
   }
 
   @Test
+  void aDoorWhoseOllamaIsGoneAnswers502AndItsServerLeavesRoutingUntilItIsBack() {
+    build(FAST_POLLS);
+    loadOn("a", "shared");
+    int port = standInA.port();
+    standInA.close(); // Caddy stays up: it answers 502 for the Ollama behind it
+
+    servers.refresh();
+    assertThat(statusOf("a").usable()).isFalse();
+    assertThat(statusOf("a").reason()).isEqualTo("unreachable");
+    assertThat(statusOf("a").loaded()).isEmpty();
+    for (int i = 0; i < 3; i++) {
+      assertThat(servers.chat(chat("shared")).message().content()).isEqualTo(SHARED_ANSWER);
+    }
+    assertThat(count(standInB, "/api/chat")).isEqualTo(3);
+    assertThat(eventsOnA).as("calls a's client made through Caddy")
+        .noneMatch(e -> e.endpoint().equals("api/chat"));
+
+    standInA = OllamaStandIn.builder().port(port)
+        .model(shared()).model(ScriptedModel.named("alpha").answer("from a")).build();
+    await().atMost(Duration.ofSeconds(10)).until(() -> statusOf("a").usable());
+    assertThat(servers.chat(chat("alpha")).message().content()).isEqualTo("from a");
+    assertThat(count(standInA, "/api/chat")).isEqualTo(1);
+
+    assertEachCredentialReachedOnlyItsOwnServer();
+  }
+
+  @Test
   void aKeyRotatedAtOneDoorIsATypedErrorNamingItsServerAndIsNotRetried() {
     build(NO_POLLS);
     loadOn("b", "shared"); // b is everyone's first choice for "shared"
@@ -293,7 +324,7 @@ class ServersThroughProxiesTest {
       String otherKey) {
     List<RecordedRequest> requests = standIn.requests();
     assertThat(requests).as("requests to %s", name)
-        .extracting(RecordedRequest::path).contains("/api/ps", "/api/tags");
+        .extracting(RecordedRequest::path).contains("/api/ps"); // polls at least
     for (RecordedRequest r : requests) {
       assertThat(r.header(header)).as("%s %s on %s", r.method(), r.path(), name).isEqualTo(value);
       assertThat(r.headers().toString()).as("the other key in a header on %s", name)

@@ -26,6 +26,7 @@ import dev.keyway.ollama.testkit.RecordedRequest;
 import dev.keyway.ollama.testkit.ScriptedModel;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -48,6 +49,9 @@ class ServersThroughProxiesTest {
   static final String KEY_A = "kw-secret-servers-a-4e1d";
   static final String KEY_B = "kw-secret-servers-b-9c07";
   static final String SHARED_ANSWER = "one two three four five six seven eight";
+  /** 80 tokens, 25 ms apart: a stream that stays open for two seconds unless cut. */
+  static final String[] SLOW_TOKENS = java.util.stream.IntStream.range(0, 80)
+      .mapToObj(i -> " t" + i).toArray(String[]::new);
   /** Fast enough for the test to see polls bring a server back, slow enough not to flood. */
   static final Duration FAST_POLLS = Duration.ofMillis(200);
   /** No background poll during the test after the first: {@link OllamaServers#refresh()} polls. */
@@ -65,10 +69,9 @@ class ServersThroughProxiesTest {
 
   @BeforeEach
   void start() {
-    // "shared" on both (slow enough that a stream is still open when a door is killed), "alpha" on
-    // a only, "beta" on b only.
-    standInA = OllamaStandIn.builder()
-        .model(shared()).model(ScriptedModel.named("alpha").answer("from a")).build();
+    // "shared" on both, "alpha" and "slow" (a stream still open when its door is killed) on a
+    // only, "beta" on b only.
+    standInA = startStandInA(0);
     standInB = OllamaStandIn.builder()
         .model(shared()).model(ScriptedModel.named("beta").answer("from b")).build();
     dirA = ProxyProcess.tempDir("keyway-servers-caddy");
@@ -77,12 +80,19 @@ class ServersThroughProxiesTest {
     nginx = startNginx(dirB, ProxyProcess.freePort(), KEY_B);
   }
 
+  static OllamaStandIn startStandInA(int port) {
+    return OllamaStandIn.builder().port(port)
+        .model(shared()).model(ScriptedModel.named("alpha").answer("from a"))
+        .model(ScriptedModel.named("slow").tokens(SLOW_TOKENS).tokenDelay(Duration.ofMillis(25)))
+        .build();
+  }
+
   ProxyProcess startNginx(Path dir, int port, String token) {
     return Nginx.start(dir, port, standInB.port(), token, false, true);
   }
 
   static ScriptedModel shared() {
-    return ScriptedModel.named("shared").answer(SHARED_ANSWER).tokenDelay(Duration.ofMillis(40));
+    return ScriptedModel.named("shared").answer(SHARED_ANSWER);
   }
 
   @AfterEach
@@ -187,7 +197,7 @@ class ServersThroughProxiesTest {
     servers.show("beta");
     assertThat(servers.version()).isNotBlank();
     assertThat(servers.listModels()).extracting(ModelSummary::name)
-        .containsExactlyInAnyOrder("shared:latest", "alpha:latest", "beta:latest");
+        .containsExactlyInAnyOrder("shared:latest", "alpha:latest", "slow:latest", "beta:latest");
     assertThat(servers.listModelsByServer(RequestOptions.none()))
         .extracting(m -> m.server() + "/" + m.value().name())
         .contains("a/alpha:latest", "b/beta:latest", "a/shared:latest", "b/shared:latest");
@@ -206,14 +216,17 @@ class ServersThroughProxiesTest {
     assertThat(statusOf("b").loaded()).isEmpty();
 
     Throwable broken;
-    try (OllamaStream<ChatResponse> stream = servers.chatStream(chat("shared"))) {
+    List<String> seen = new ArrayList<>();
+    try (OllamaStream<ChatResponse> stream = servers.chatStream(chat("slow"))) {
       Iterator<ChatResponse> chunks = stream.iterator();
-      assertThat(chunks.next().message().content()).isEqualTo("one");
-      assertThat(count(standInA, "/api/chat")).isEqualTo(1); // through Caddy, where it is loaded
+      seen.add(chunks.next().message().content());
+      assertThat(count(standInA, "/api/chat")).isEqualTo(1); // through Caddy: only a has "slow"
       caddy.kill(); // SIGKILL by PID, mid-stream
-      broken = catchThrowable(() -> chunks.forEachRemaining(c -> { }));
+      broken = catchThrowable(() -> chunks.forEachRemaining(c -> seen.add(c.message().content())));
     }
     assertThat(broken).isInstanceOf(OllamaTransportException.class);
+    assertThat(seen).as("the chunks before the cut, none after").hasSizeLessThan(SLOW_TOKENS.length)
+        .isEqualTo(List.of(SLOW_TOKENS).subList(0, seen.size()));
     assertThat(servers.status()).extracting(ServerStatus::inFlight).containsExactly(0, 0);
 
     for (int i = 0; i < 3; i++) {
@@ -254,8 +267,7 @@ class ServersThroughProxiesTest {
     assertThat(eventsOnA).as("calls a's client made through Caddy")
         .noneMatch(e -> e.endpoint().equals("api/chat"));
 
-    standInA = OllamaStandIn.builder().port(port)
-        .model(shared()).model(ScriptedModel.named("alpha").answer("from a")).build();
+    standInA = startStandInA(port);
     await().atMost(Duration.ofSeconds(10)).until(() -> statusOf("a").usable());
     assertThat(servers.chat(chat("alpha")).message().content()).isEqualTo("from a");
     assertThat(count(standInA, "/api/chat")).isEqualTo(1);

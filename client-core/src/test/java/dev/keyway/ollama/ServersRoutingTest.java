@@ -455,6 +455,25 @@ class ServersRoutingTest {
   }
 
   @Test
+  void anOpenBreakerIsReportedUsableAgainOnceItsWaitIsOver() {
+    build(bld -> bld.breakerOpenDuration(Duration.ofMillis(300)));
+    loadDirectly("a", "shared");
+    servers.refresh();
+    a.enqueue(Fault.status(503, "{\"error\":\"server busy\"}").times(3));
+    for (int i = 0; i < 3; i++) { // each: 503 on a, answered elsewhere; the third opens a's breaker
+      assertThat(servers.chat(chat("shared")).message().content()).isEqualTo("one two three four five");
+    }
+    assertThat(count(a, "/api/chat")).isEqualTo(3);
+    assertThat(statusOf(servers, "a").reason()).isEqualTo("circuit open");
+
+    // No call needs a meanwhile. Once the open wait is over the router would let a probe through,
+    // so status() must say so (a health indicator reads it) without waiting for traffic.
+    await().atMost(Duration.ofSeconds(5)).until(() -> statusOf(servers, "a").usable());
+    assertThat(servers.chat(chat("alpha")).message().content()).isEqualTo("from a"); // the probe
+    assertThat(statusOf(servers, "a").usable()).isTrue();
+  }
+
+  @Test
   void anUnreachableServerIsStillTriedWhenNoOtherIsUsable() {
     servers = OllamaServers.builder()
         .server(server("a", a, Credential.apiKey(KEY_A)).configure(ServersRoutingTest::fast))

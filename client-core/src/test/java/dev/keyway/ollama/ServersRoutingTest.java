@@ -27,7 +27,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
+import okhttp3.mockwebserver.Dispatcher;
+import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.MockWebServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -453,6 +458,67 @@ class ServersRoutingTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> statusOf(servers, "a").usable());
     assertThat(servers.chat(chat("alpha")).message().content()).isEqualTo("from a");
     assertThat(count(a, "/api/chat")).isEqualTo(1);
+  }
+
+  @Test
+  void aServerWhosePollsAnswer502IsTakenOutOfRouting() throws Exception {
+    // A front door (Caddy, nginx) whose Ollama is gone answers 502 to everything, its polls too.
+    AtomicBoolean gone = new AtomicBoolean();
+    AtomicInteger chatsAtTheDoor = new AtomicInteger();
+    try (MockWebServer door = new MockWebServer()) {
+      door.setDispatcher(new Dispatcher() {
+        @Override
+        public MockResponse dispatch(okhttp3.mockwebserver.RecordedRequest request) {
+          if ("/api/chat".equals(request.getPath())) {
+            chatsAtTheDoor.incrementAndGet();
+          }
+          if (gone.get()) {
+            return new MockResponse().setResponseCode(502);
+          }
+          // /api/ps and /api/tags alike: "shared" is there and loaded
+          return new MockResponse().setHeader("Content-Type", "application/json")
+              .setBody("{\"models\":[{\"name\":\"shared:latest\",\"model\":\"shared:latest\"}]}");
+        }
+      });
+      door.start();
+      servers = OllamaServers.builder()
+          .server(OllamaServers.Server.of("door", door.url("/").toString(), Credential.apiKey(KEY_A))
+              .configure(ServersRoutingTest::fast))
+          .server(server("b", b, Credential.bearer(KEY_B)).configure(ServersRoutingTest::fast))
+          .build();
+      servers.refresh();
+      assertThat(statusOf(servers, "door").loaded()).contains("shared:latest");
+
+      gone.set(true);
+      servers.refresh();
+      assertThat(statusOf(servers, "door").usable()).isFalse();
+      assertThat(statusOf(servers, "door").reason()).isEqualTo("unreachable");
+      assertThat(statusOf(servers, "door").loaded()).isEmpty();
+      for (int i = 0; i < 3; i++) {
+        assertThat(servers.chat(chat("shared")).message().content()).isEqualTo("one two three four five");
+      }
+      assertThat(chatsAtTheDoor.get()).as("chats tried at the door").isZero();
+      assertThat(count(b, "/api/chat")).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void anOpenBreakerIsReportedUsableAgainOnceItsWaitIsOver() {
+    build(bld -> bld.breakerOpenDuration(Duration.ofMillis(300)));
+    loadDirectly("a", "shared");
+    servers.refresh();
+    a.enqueue(Fault.status(503, "{\"error\":\"server busy\"}").times(3));
+    for (int i = 0; i < 3; i++) { // each: 503 on a, answered elsewhere; the third opens a's breaker
+      assertThat(servers.chat(chat("shared")).message().content()).isEqualTo("one two three four five");
+    }
+    assertThat(count(a, "/api/chat")).isEqualTo(3);
+    assertThat(statusOf(servers, "a").reason()).isEqualTo("circuit open");
+
+    // No call needs a meanwhile. Once the open wait is over the router would let a probe through,
+    // so status() must say so (a health indicator reads it) without waiting for traffic.
+    await().atMost(Duration.ofSeconds(5)).until(() -> statusOf(servers, "a").usable());
+    assertThat(servers.chat(chat("alpha")).message().content()).isEqualTo("from a"); // the probe
+    assertThat(statusOf(servers, "a").usable()).isTrue();
   }
 
   @Test

@@ -183,11 +183,16 @@ public final class RoutingOllamaClient implements OllamaServers {
     return names;
   }
 
-  /** Never throws: an exception would end a scheduled task's repetitions. */
+  /**
+   * Never throws: an exception would end a scheduled task's repetitions. A 502, 503 or 504 counts
+   * as unreachable: it is how a front door (Caddy, nginx) says the Ollama behind it is gone, and
+   * nothing a poll asks for is ever "busy" on Ollama itself.
+   */
   private static void pollFailed(ServerState s, RuntimeException e) {
     if (e instanceof OllamaAuthenticationException auth) {
       s.rejected(auth.status());
-    } else if (e instanceof OllamaTransportException) {
+    } else if (e instanceof OllamaTransportException || (e instanceof OllamaHttpException http
+        && (http.status() == 502 || http.status() == 503 || http.status() == 504))) {
       s.unreachable();
     } else if (!(e instanceof OllamaException)) {
       LOG.log(Level.WARNING, "Polling server ''{0}'' failed unexpectedly", s.name, e);

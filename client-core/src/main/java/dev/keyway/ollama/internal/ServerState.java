@@ -5,6 +5,7 @@ import dev.keyway.ollama.OllamaServers;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
@@ -23,6 +24,10 @@ final class ServerState {
   private volatile @Nullable Integer rejected;
   /** False after a connection failed; set again by a poll that reaches the server. */
   private volatile boolean reachable = true;
+  /** {@link System#nanoTime()} when the breaker last opened. */
+  private volatile long openedAt;
+  /** How long the breaker stays open before it lets one probe through. */
+  private final long openNanos;
 
   ServerState(String name, int index, OllamaClient client, int maxConcurrent, CircuitBreaker breaker) {
     this.name = name;
@@ -30,6 +35,13 @@ final class ServerState {
     this.client = client;
     this.maxConcurrent = maxConcurrent;
     this.breaker = breaker;
+    this.openNanos = TimeUnit.MILLISECONDS.toNanos(
+        breaker.getCircuitBreakerConfig().getWaitIntervalFunctionInOpenState().apply(1));
+    breaker.getEventPublisher().onStateTransition(e -> {
+      if (e.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
+        openedAt = System.nanoTime();
+      }
+    });
   }
 
   /** 0 loaded, 1 installed, 2 neither (or no model). */
@@ -74,7 +86,10 @@ final class ServerState {
 
   OllamaServers.ServerStatus status() {
     String reason = unusableReason();
-    if (reason == null && breaker.getState() == CircuitBreaker.State.OPEN) {
+    // An open breaker whose wait is over stays OPEN until a call asks it for a permission, which
+    // the router gives: from then on the server is usable (for one probe), whatever getState says.
+    if (reason == null && breaker.getState() == CircuitBreaker.State.OPEN
+        && System.nanoTime() - openedAt < openNanos) {
       reason = "circuit open";
     }
     return new OllamaServers.ServerStatus(name, client.baseUrl(), reason == null,

@@ -32,7 +32,11 @@ final class Caddy {
   private Caddy() {}
 
   static ProxyProcess start(Variant variant, Path dir, int upstreamPort, String key) {
-    int port = ProxyProcess.freePort();
+    return start(variant, dir, ProxyProcess.freePort(), upstreamPort, key);
+  }
+
+  /** The same on a given port: a test restarts a stopped Caddy where its clients expect it. */
+  static ProxyProcess start(Variant variant, Path dir, int port, int upstreamPort, String key) {
     Path caddyfile = dir.resolve("Caddyfile");
     write(caddyfile, caddyfile(variant, dir, port, upstreamPort, key));
     ProxyProcess caddy = ProxyProcess.start("caddy",

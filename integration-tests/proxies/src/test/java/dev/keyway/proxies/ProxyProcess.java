@@ -120,6 +120,24 @@ final class ProxyProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * Kills the proxy and its children with SIGKILL, as a crash or an OOM kill would: no graceful
+   * shutdown, open connections are cut by the kernel. Waits until they are gone.
+   */
+  void kill() {
+    List<ProcessHandle> tree = new ArrayList<>();
+    process.toHandle().descendants().forEach(tree::add);
+    tree.add(process.toHandle());
+    tree.forEach(ProcessHandle::destroyForcibly);
+    for (ProcessHandle handle : tree) {
+      try {
+        handle.onExit().get(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        throw new IllegalStateException(name + " (pid " + handle.pid() + ") still running after SIGKILL", e);
+      }
+    }
+  }
+
   @Override
   public String toString() {
     return name + " (pid " + process.pid() + ", 127.0.0.1:" + port + ")";

@@ -41,6 +41,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * java -jar benchmarks/target/benchmarks.jar limits     # what the usage limits cost (LimitsBench)
  * java -jar benchmarks/target/benchmarks.jar streams2000 # 2,000 slow streams through one gateway (ManyStreams, JDK 21+)
  * java -jar benchmarks/target/benchmarks.jar routing     # what OllamaServers' routing costs per call (RoutingBench)
+ * java -jar benchmarks/target/benchmarks.jar servers     # throughput over 1, 2, 3 stand-ins (ServersThroughput)
  * </pre>
  */
 public final class Main {
@@ -91,6 +92,10 @@ public final class Main {
     }
     if (mode.equals("routing")) {
       RoutingBench.run(Arrays.copyOfRange(args, 1, args.length));
+      System.exit(0);
+    }
+    if (mode.equals("servers")) {
+      ServersThroughput.run(Arrays.copyOfRange(args, 1, args.length));
       System.exit(0);
     }
     if (mode.equals("streams2000")) {

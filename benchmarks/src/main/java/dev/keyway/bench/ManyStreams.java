@@ -54,7 +54,14 @@ final class ManyStreams {
         <event name="jdk.GCHeapSummary">
           <setting name="enabled">true</setting>
         </event>
-      </configuration>
+      %s</configuration>
+      """;
+  /** With {@code --profile true}: CPU samples too (read them with {@code jfr view hot-methods FILE}). */
+  private static final String SAMPLES = """
+        <event name="jdk.ExecutionSample">
+          <setting name="enabled">true</setting>
+          <setting name="period">10 ms</setting>
+        </event>
       """;
 
   private final Path work;
@@ -65,6 +72,7 @@ final class ManyStreams {
   private final int rounds;
   private final boolean caddy;
   private final boolean jfr;
+  private final boolean profile;
   private final List<String> gatewayNames;
   private final Map<String, Object> json = new LinkedHashMap<>();
   private final StringBuilder table = new StringBuilder();
@@ -83,12 +91,13 @@ final class ManyStreams {
     this.rounds = Integer.parseInt(options.getOrDefault("rounds", "1"));
     this.caddy = Boolean.parseBoolean(options.getOrDefault("caddy", "true"));
     this.jfr = Boolean.parseBoolean(options.getOrDefault("jfr", "true"));
+    this.profile = Boolean.parseBoolean(options.getOrDefault("profile", "false"));
     this.gatewayNames = Arrays.asList(options.getOrDefault("gateways", "gateway-vt,gateway-threads").split(","));
   }
 
   /**
    * {@code --streams 200,2000 --rate 5 --seconds 8 --warmup 4 --rounds 1 --caddy true --jfr true
-   * --gateways gateway-vt,gateway-threads}; {@code --seconds} is each stream's length (tokens =
+   * --gateways gateway-vt,gateway-threads --profile false}; {@code --seconds} is each stream's length (tokens =
    * rate × seconds).
    */
   static void run(String[] args) throws Exception {
@@ -137,7 +146,7 @@ final class ManyStreams {
     }
     json.put("gateways", gateways);
     Path jfc = work.resolve("many-streams.jfc");
-    Files.writeString(jfc, JFC);
+    Files.writeString(jfc, String.format(Locale.ROOT, JFC, profile ? SAMPLES : ""));
     Executor virtual = (Executor) Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
 
     table.append(String.format(Locale.ROOT, "%nMany slow streams through one proxy: client (Keyway async, a virtual thread per "

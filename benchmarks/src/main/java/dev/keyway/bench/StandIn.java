@@ -216,7 +216,7 @@ public final class StandIn implements AutoCloseable {
     if (path.endsWith("/api/version")) {
       send(out, 200, "application/json; charset=utf-8", "{\"version\":\"0.33.0\"}".getBytes(StandardCharsets.UTF_8),
           request.head);
-    } else if (path.endsWith("/api/tags")) {
+    } else if (path.endsWith("/api/tags") || path.endsWith("/api/ps")) {
       send(out, 200, "application/json; charset=utf-8", "{\"models\":[]}".getBytes(StandardCharsets.UTF_8),
           request.head);
     } else if (path.equals("/") || path.isEmpty()) {

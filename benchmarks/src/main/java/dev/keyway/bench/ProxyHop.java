@@ -37,8 +37,6 @@ final class ProxyHop implements AutoCloseable {
   private final Map<String, List<String>> gatewaySettings;
   private final Map<String, Child> gateways = new LinkedHashMap<>();
   private final Map<String, String> gatewayUrls = new LinkedHashMap<>();
-  /** Gateway name → JVM options replacing {@link Child#FORK_HEAP} for that gateway. */
-  private final Map<String, List<String>> gatewayJvm = new LinkedHashMap<>();
   private Process caddy;
   private String caddyUrl;
   private java.util.concurrent.Executor clientExecutor;
@@ -66,12 +64,6 @@ final class ProxyHop implements AutoCloseable {
     this.gatewaySettings = new LinkedHashMap<>(gateways);
   }
 
-  /** The JVM options of gateway {@code name} (instead of {@link Child#FORK_HEAP}); before {@link #start}. */
-  ProxyHop gatewayJvm(String name, List<String> options) {
-    gatewayJvm.put(name, List.copyOf(options));
-    return this;
-  }
-
   /** Runs the load generator's streams on {@code executor} (e.g. a virtual thread each) instead of Keyway's own threads. */
   ProxyHop clientExecutor(java.util.concurrent.Executor executor) {
     this.clientExecutor = executor;
@@ -97,7 +89,7 @@ final class ProxyHop implements AutoCloseable {
       Path log = dir.resolve(name + ".log");
       Child gateway = null;
       try {
-        List<String> jvm = new ArrayList<>(gatewayJvm.getOrDefault(name, Child.FORK_HEAP));
+        List<String> jvm = new ArrayList<>(Child.FORK_HEAP);
         List<String> args = new ArrayList<>(List.of(direct));
         args.addAll(settings.getValue());
         gateway = Child.start(jvm, GatewayApp.class.getName(), args, log);

@@ -38,6 +38,10 @@ final class ServersThroughput {
       }
       o.put(args[i].substring(2), args[++i]);
     }
+    if (Runtime.version().feature() < 21) {
+      throw new IllegalStateException("servers needs JDK 21+ (the stand-ins serve on virtual threads), this is JDK "
+          + Runtime.version().feature() + ": run the jar with /usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
+    }
     List<Integer> counts = new ArrayList<>();
     for (String s : o.getOrDefault("servers", "1,2,3").split(",")) {
       counts.add(Integer.parseInt(s.trim()));

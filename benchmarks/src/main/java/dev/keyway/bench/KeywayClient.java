@@ -14,7 +14,16 @@ final class KeywayClient implements BenchClient {
   private final boolean async;
 
   KeywayClient(String baseUrl, boolean async) {
-    this.client = OllamaClient.builder().baseUrl(baseUrl).apiKey(KEY).build();
+    this(baseUrl, async, null);
+  }
+
+  /** With {@code executor} running the asynchronous streams (e.g. a virtual thread each); null: Keyway's own. */
+  KeywayClient(String baseUrl, boolean async, java.util.concurrent.Executor executor) {
+    OllamaClient.Builder builder = OllamaClient.builder().baseUrl(baseUrl).apiKey(KEY);
+    if (executor != null) {
+      builder.executor(executor);
+    }
+    this.client = builder.build();
     this.async = async;
   }
 

@@ -39,6 +39,9 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * java -jar benchmarks/target/benchmarks.jar quick|full [--scenarios 1,2,3,4,5] [--clients keyway,floor,...]
  * java -jar benchmarks/target/benchmarks.jar check      # every client against an in-process stand-in, once
  * java -jar benchmarks/target/benchmarks.jar limits     # what the usage limits cost (LimitsBench)
+ * java -jar benchmarks/target/benchmarks.jar streams2000 # 2,000 slow streams through one gateway (ManyStreams, JDK 21+)
+ * java -jar benchmarks/target/benchmarks.jar routing     # what OllamaServers' routing costs per call (RoutingBench)
+ * java -jar benchmarks/target/benchmarks.jar servers     # throughput over 1, 2, 3 stand-ins (ServersThroughput)
  * </pre>
  */
 public final class Main {
@@ -85,6 +88,18 @@ public final class Main {
     }
     if (mode.equals("limits")) {
       LimitsBench.run(Arrays.copyOfRange(args, 1, args.length));
+      System.exit(0);
+    }
+    if (mode.equals("routing")) {
+      RoutingBench.run(Arrays.copyOfRange(args, 1, args.length));
+      System.exit(0);
+    }
+    if (mode.equals("servers")) {
+      ServersThroughput.run(Arrays.copyOfRange(args, 1, args.length));
+      System.exit(0);
+    }
+    if (mode.equals("streams2000")) {
+      ManyStreams.run(Arrays.copyOfRange(args, 1, args.length));
       System.exit(0);
     }
     Set<String> scenarios = new LinkedHashSet<>(List.of("1", "2", "3", "4", "5"));

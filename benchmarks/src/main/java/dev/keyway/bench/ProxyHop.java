@@ -39,6 +39,18 @@ final class ProxyHop implements AutoCloseable {
   private final Map<String, String> gatewayUrls = new LinkedHashMap<>();
   private Process caddy;
   private String caddyUrl;
+  private java.util.concurrent.Executor clientExecutor;
+  private long standInPid = -1;
+  private Window window;
+
+  /** Called around each measured window (not the warm-up) of each path. */
+  interface Window {
+    /** Before the measured run on {@code path}; {@code pid} is the proxy's, or -1 for direct. */
+    void begin(String path, long pid);
+
+    /** After it, with what was measured. */
+    void end(String path, long pid, Load load);
+  }
 
   ProxyHop(Path dir, String directUrl) {
     this(dir, directUrl, true, Map.of("gateway", List.of()));
@@ -50,6 +62,23 @@ final class ProxyHop implements AutoCloseable {
     this.direct = directUrl;
     this.withCaddy = withCaddy;
     this.gatewaySettings = new LinkedHashMap<>(gateways);
+  }
+
+  /** Runs the load generator's streams on {@code executor} (e.g. a virtual thread each) instead of Keyway's own threads. */
+  ProxyHop clientExecutor(java.util.concurrent.Executor executor) {
+    this.clientExecutor = executor;
+    return this;
+  }
+
+  /** Also measures this process's CPU (the stand-in's) over each measured window. */
+  ProxyHop standInPid(long pid) {
+    this.standInPid = pid;
+    return this;
+  }
+
+  ProxyHop window(Window window) {
+    this.window = window;
+    return this;
   }
 
   /** Starts both proxies; returns a note for each that could not start. */
@@ -131,6 +160,13 @@ final class ProxyHop implements AutoCloseable {
     double p99Ms;
     double proxyCpuSeconds = Double.NaN;
     double proxyCpuUsPerToken = Double.NaN;
+    double standInCpuSeconds = Double.NaN;
+    double standInCpuUsPerToken = Double.NaN;
+    /** The load generator's (this process's) CPU per token, JIT included. */
+    double clientCpuUsPerToken = Double.NaN;
+    /** The proxy's resident set at the end of the window and its peak since it started (VmRSS, VmHWM). */
+    double proxyRssMiB = Double.NaN;
+    double proxyRssPeakMiB = Double.NaN;
   }
 
   /**
@@ -148,17 +184,34 @@ final class ProxyHop implements AutoCloseable {
     for (Map.Entry<String, String> path : urls.entrySet()) {
       long pid = path.getKey().equals("caddy") ? caddy.pid()
           : gateways.containsKey(path.getKey()) ? gateways.get(path.getKey()).pid() : -1;
-      try (KeywayClient client = new KeywayClient(path.getValue(), true)) {
+      try (KeywayClient client = new KeywayClient(path.getValue(), true, clientExecutor)) {
         run(client, streams, rate, warmSeconds, null);
         Load load = new Load();
         load.path = path.getKey();
         load.streams = streams;
+        if (window != null) {
+          window.begin(path.getKey(), pid);
+        }
         long cpu0 = pid > 0 ? ProcCpu.process(pid) : 0;
+        long standIn0 = standInPid > 0 ? ProcCpu.process(standInPid) : 0;
+        long self0 = ProcCpu.self();
         run(client, streams, rate, seconds, load);
+        long self = ProcCpu.self() - self0;
+        load.clientCpuUsPerToken = load.tokens == 0 ? Double.NaN : self / 1e3 / load.tokens;
+        if (standInPid > 0) {
+          long cpu = ProcCpu.process(standInPid) - standIn0;
+          load.standInCpuSeconds = cpu / 1e9;
+          load.standInCpuUsPerToken = load.tokens == 0 ? Double.NaN : cpu / 1e3 / load.tokens;
+        }
         if (pid > 0) {
           long cpu = ProcCpu.process(pid) - cpu0;
           load.proxyCpuSeconds = cpu / 1e9;
           load.proxyCpuUsPerToken = load.tokens == 0 ? Double.NaN : cpu / 1e3 / load.tokens;
+          load.proxyRssMiB = statusKiB(pid, "VmRSS:") / 1024.0;
+          load.proxyRssPeakMiB = statusKiB(pid, "VmHWM:") / 1024.0;
+        }
+        if (window != null) {
+          window.end(path.getKey(), pid, load);
         }
         loads.put(path.getKey(), load);
       }
@@ -220,6 +273,20 @@ final class ProxyHop implements AutoCloseable {
       load.p50Ms = n == 0 ? Double.NaN : sorted[(int) (n * 0.50)] / 1e6;
       load.p99Ms = n == 0 ? Double.NaN : sorted[Math.min(n - 1, (int) (n * 0.99))] / 1e6;
     }
+  }
+
+  /** A field of /proc/PID/status in KiB, or NaN. */
+  static double statusKiB(long pid, String field) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+        if (line.startsWith(field)) {
+          return Double.parseDouble(line.substring(field.length()).trim().split("\\s+")[0]);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // gone or not Linux
+    }
+    return Double.NaN;
   }
 
   static int freePort() {

@@ -33,11 +33,16 @@ import java.util.regex.Pattern;
  *   <li>{@code rate-N-R}: N content chunks at R per second, one HTTP chunk per line, each line's
  *       content the stand-in's {@link System#nanoTime()} when it was written (the clock is shared by
  *       every process on the machine), so a client computes each token's delivery latency;
+ *   <li>{@code delay-MS}: a server with a service time: the answer (unary, or the recorded stream)
+ *       after MS milliseconds, holding one of the stand-in's {@code slots} meanwhile (requests beyond
+ *       the slots queue, as on a GPU server with that many parallel slots);
  *   <li>anything else: the recorded six-line stream {@code chat-stream-basic.ndjson}, in one write.
  * </ul>
  *
  * <p>{@code "stream": false} gets the compact unary answer. {@code GET /bench/stats} answers the
  * number of accepted sockets and served requests. Any credential is accepted (the proxies check it).
+ * Connections are served by a platform thread each, or by a virtual thread each when started with
+ * {@code virtual} (JDK 21+, so 2,000 slow streams cost the stand-in little).
  */
 public final class StandIn implements AutoCloseable {
   private static final Pattern MODEL = Pattern.compile("\"model\"\\s*:\\s*\"([^\"]*)\"");
@@ -52,10 +57,23 @@ public final class StandIn implements AutoCloseable {
   private final Map<Integer, List<byte[]>> fastBodies = new ConcurrentHashMap<>();
   private final List<byte[]> recorded = Wire.chunked(Wire.recordedStream());
   private final byte[] unary = Wire.unaryAnswer();
+  private final java.util.concurrent.Executor virtual;
+  private final java.util.concurrent.Semaphore slots;
   private volatile boolean closed;
 
-  private StandIn(int port) throws IOException {
-    server = new ServerSocket(port, 2048, InetAddress.getLoopbackAddress());
+  private StandIn(int port, boolean virtualThreads, int slots) throws IOException {
+    if (virtualThreads) {
+      try {
+        virtual = (java.util.concurrent.Executor) java.util.concurrent.Executors.class
+            .getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException("virtual threads need JDK 21+", e);
+      }
+    } else {
+      virtual = null;
+    }
+    this.slots = slots > 0 ? new java.util.concurrent.Semaphore(slots, true) : null;
+    server = new ServerSocket(port, 4096, InetAddress.getLoopbackAddress());
     acceptor = new Thread(this::acceptLoop, "stand-in-accept");
     acceptor.setDaemon(true);
     acceptor.start();
@@ -64,7 +82,7 @@ public final class StandIn implements AutoCloseable {
   /** Starts a stand-in on a free loopback port. */
   public static StandIn start() {
     try {
-      return new StandIn(0);
+      return new StandIn(0, false, 0);
     } catch (IOException e) {
       throw new IllegalStateException("cannot start the stand-in", e);
     }
@@ -72,10 +90,22 @@ public final class StandIn implements AutoCloseable {
 
   /**
    * Runs the stand-in as its own process (so that a client's process CPU is the client's alone):
-   * prints {@code STANDIN-PORT <port>}, then serves until its standard input closes.
+   * prints {@code STANDIN-PORT <port>}, then serves until its standard input closes. Arguments:
+   * {@code virtual} (a virtual thread per connection), {@code slots=K} (see {@code delay-MS}).
    */
   public static void main(String[] args) throws IOException {
-    StandIn standIn = start();
+    boolean virtualThreads = false;
+    int slots = 0;
+    for (String arg : args) {
+      if (arg.equals("virtual")) {
+        virtualThreads = true;
+      } else if (arg.startsWith("slots=")) {
+        slots = Integer.parseInt(arg.substring("slots=".length()));
+      } else {
+        throw new IllegalArgumentException("unknown argument " + arg);
+      }
+    }
+    StandIn standIn = new StandIn(0, virtualThreads, slots);
     System.out.println("STANDIN-PORT " + standIn.port());
     System.out.flush();
     InputStream in = System.in;
@@ -115,6 +145,10 @@ public final class StandIn implements AutoCloseable {
         continue;
       }
       accepted.incrementAndGet();
+      if (virtual != null) {
+        virtual.execute(() -> serve(socket));
+        continue;
+      }
       Thread t = new Thread(() -> serve(socket), "stand-in-conn");
       t.setDaemon(true);
       t.start();
@@ -164,6 +198,9 @@ public final class StandIn implements AutoCloseable {
       String body = new String(request.body, StandardCharsets.UTF_8);
       Matcher m = MODEL.matcher(body);
       String model = m.find() ? m.group(1) : "";
+      if (model.startsWith("delay-")) {
+        serviceTime(Long.parseLong(model.substring("delay-".length())));
+      }
       if (STREAM_FALSE.matcher(body).find()) {
         send(out, 200, "application/json; charset=utf-8", unary, false);
       } else if (model.startsWith("bench-")) {
@@ -179,7 +216,7 @@ public final class StandIn implements AutoCloseable {
     if (path.endsWith("/api/version")) {
       send(out, 200, "application/json; charset=utf-8", "{\"version\":\"0.33.0\"}".getBytes(StandardCharsets.UTF_8),
           request.head);
-    } else if (path.endsWith("/api/tags")) {
+    } else if (path.endsWith("/api/tags") || path.endsWith("/api/ps")) {
       send(out, 200, "application/json; charset=utf-8", "{\"models\":[]}".getBytes(StandardCharsets.UTF_8),
           request.head);
     } else if (path.equals("/") || path.isEmpty()) {
@@ -187,6 +224,29 @@ public final class StandIn implements AutoCloseable {
           request.head);
     } else {
       send(out, 404, "text/plain", "404 page not found".getBytes(StandardCharsets.UTF_8), request.head);
+    }
+  }
+
+  /** Holds a slot (when the stand-in has slots) for {@code millis}: the server's service time. */
+  private void serviceTime(long millis) throws IOException {
+    try {
+      if (slots != null) {
+        slots.acquire();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+    try {
+      long due = System.nanoTime() + millis * 1_000_000L;
+      long wait;
+      while ((wait = due - System.nanoTime()) > 0) {
+        LockSupport.parkNanos(wait);
+      }
+    } finally {
+      if (slots != null) {
+        slots.release();
+      }
     }
   }
 

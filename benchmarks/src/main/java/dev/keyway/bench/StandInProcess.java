@@ -20,8 +20,13 @@ final class StandInProcess implements AutoCloseable {
   private int statsCalls;
 
   StandInProcess(Path log) {
+    this(log, List.of());
+  }
+
+  /** With {@link StandIn#main}'s arguments, e.g. {@code virtual}, {@code slots=4}. */
+  StandInProcess(Path log, List<String> args) {
     child = Child.start(List.of("-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch", "-Xss256k"), StandIn.class.getName(),
-        List.of(), log);
+        args, log);
     String line = child.await(l -> l.startsWith("STANDIN-PORT "), 60);
     port = Integer.parseInt(line.substring("STANDIN-PORT ".length()).trim());
   }

@@ -7,6 +7,7 @@ import dev.keyway.ollama.OllamaServers;
 import dev.keyway.ollama.spring.OllamaAutoConfiguration;
 import dev.keyway.ollama.spring.actuate.OllamaHealthAutoConfiguration;
 import dev.keyway.ollama.testkit.OllamaStandIn;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -50,7 +51,7 @@ class ServersBootLineTest {
           Map<?, ?> details = (Map<?, ?>) health.getClass().getMethod("getDetails").invoke(health);
           assertThat(status).hasToString("UP");
           Map<?, ?> each = (Map<?, ?>) details.get("servers");
-          assertThat(each.keySet()).containsExactly("a", "b");
+          assertThat(List.<Object>copyOf(each.keySet())).containsExactly("a", "b");
           assertThat(((Map<?, ?>) each.get("a")).get("status")).isEqualTo("UP");
           assertThat(((Map<?, ?>) each.get("b")).get("status")).isEqualTo("DOWN");
           assertThat(((Map<?, ?>) each.get("b")).get("reason")).isEqualTo("credential rejected (401)");

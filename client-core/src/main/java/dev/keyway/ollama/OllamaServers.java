@@ -208,8 +208,9 @@ public interface OllamaServers extends OllamaClient {
     }
 
     /**
-     * Most calls in flight on this server; beyond it the router picks another server, and fails
-     * with {@link OllamaNoServerException} when every server is full. Default: no limit.
+     * Most calls in flight on this server; beyond it the router picks another server, and when
+     * every server is full it waits up to {@link Builder#maxConcurrentWait} (default: not at all)
+     * before failing with {@link OllamaNoServerException}. Default: no limit.
      */
     public Server maxConcurrent(int maxConcurrent) {
       if (maxConcurrent < 1) {
@@ -262,6 +263,7 @@ public interface OllamaServers extends OllamaClient {
     private Duration pollTimeout = DEFAULT_POLL_TIMEOUT;
     private Duration breakerOpenDuration = Duration.ofSeconds(30);
     private int maxAttempts = 3;
+    private Duration maxConcurrentWait = Duration.ZERO;
 
     Builder() {}
 
@@ -323,6 +325,23 @@ public interface OllamaServers extends OllamaClient {
     }
 
     /**
+     * How long a call may wait when every server it could use is at its
+     * {@link Server#maxConcurrent(int) max-concurrent}: it takes the first server that releases a
+     * call within this time, else fails with {@link OllamaNoServerException}. A synchronous call
+     * waits on its thread (an interrupt ends the wait with {@link OllamaCancelledException}); an
+     * asynchronous stream waits without holding a thread. Servers kept away by anything else (a
+     * rejected credential, an open breaker) are not waited for. Default zero: fail at once.
+     */
+    public Builder maxConcurrentWait(Duration wait) {
+      Objects.requireNonNull(wait, "maxConcurrentWait");
+      if (wait.isNegative()) {
+        throw new IllegalArgumentException("maxConcurrentWait must not be negative, was " + wait);
+      }
+      this.maxConcurrentWait = wait;
+      return this;
+    }
+
+    /**
      * Builds the client, one {@link OllamaClient} per server, and starts the background polls.
      *
      * @throws IllegalStateException if no server was added
@@ -341,7 +360,7 @@ public interface OllamaServers extends OllamaClient {
         throw e;
       }
       return RoutingOllamaClient.create(members, new RoutingOllamaClient.Settings(
-          psInterval, tagsInterval, pollTimeout, breakerOpenDuration, maxAttempts));
+          psInterval, tagsInterval, pollTimeout, breakerOpenDuration, maxAttempts, maxConcurrentWait));
     }
   }
 }

@@ -391,6 +391,54 @@ class ServersRoutingTest {
   }
 
   @Test
+  void aCallWaitsBoundedForAFullServerToReleaseACall() throws Exception {
+    servers = OllamaServers.builder()
+        .server(server("a", a, Credential.apiKey(KEY_A)).maxConcurrent(1).configure(ServersRoutingTest::fast))
+        .maxConcurrentWait(Duration.ofSeconds(20))
+        .build();
+    ExecutorService pool = Executors.newFixedThreadPool(1);
+    try {
+      Future<String> waiter;
+      CompletableFuture<ChatResponse> asyncWaiter;
+      try (OllamaStream<ChatResponse> first = servers.chatStream(chat("shared"))) {
+        waiter = pool.submit(() -> servers.chat(chat("shared")).message().content());
+        asyncWaiter = servers.chatStream(chat("shared"), RequestOptions.none(),
+            (StreamHandler<ChatResponse>) chunk -> { }).future();
+        // both wait while the first stream is open: nothing else reached the stand-in
+        await().atMost(Duration.ofSeconds(5)).until(() -> count(a, "/api/chat") == 1);
+        assertThat(waiter).isNotDone();
+        assertThat(asyncWaiter).isNotDone();
+      } // closing the first stream releases its slot: one waiter runs, then the other
+      assertThat(waiter.get(20, TimeUnit.SECONDS)).isEqualTo("one two three four five");
+      assertThat(asyncWaiter.get(20, TimeUnit.SECONDS).message().content())
+          .isEqualTo("one two three four five");
+      assertThat(count(a, "/api/chat")).isEqualTo(3);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void aWaitForAFullServerEndsWithTheTypedErrorWhenNothingIsReleased() {
+    servers = OllamaServers.builder()
+        .server(server("a", a, Credential.apiKey(KEY_A)).maxConcurrent(1).configure(ServersRoutingTest::fast))
+        .maxConcurrentWait(Duration.ofMillis(200))
+        .build();
+    try (OllamaStream<ChatResponse> first = servers.chatStream(chat("shared"))) {
+      assertThatThrownBy(() -> servers.chat(chat("shared")))
+          .isInstanceOfSatisfying(OllamaNoServerException.class,
+              e -> assertThat(e.reasons()).containsEntry("a", "at max-concurrent"));
+      CompletableFuture<ChatResponse> async = servers.chatStream(chat("shared"), RequestOptions.none(),
+          (StreamHandler<ChatResponse>) chunk -> { }).future();
+      assertThatThrownBy(() -> async.get(20, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(OllamaNoServerException.class);
+    }
+    assertThat(count(a, "/api/chat")).isEqualTo(1);
+    assertThatThrownBy(() -> OllamaServers.builder().maxConcurrentWait(Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void aServerThatComesBackIsUsedAgain() {
     build(bld -> bld.psInterval(Duration.ofMillis(100)));
     servers.refresh();

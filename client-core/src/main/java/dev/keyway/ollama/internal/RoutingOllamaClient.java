@@ -44,6 +44,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -71,7 +72,7 @@ public final class RoutingOllamaClient implements OllamaServers {
 
   /** The routing settings of {@link OllamaServers.Builder}. */
   public record Settings(Duration psInterval, Duration tagsInterval, Duration pollTimeout,
-      Duration breakerOpenDuration, int maxAttempts) {}
+      Duration breakerOpenDuration, int maxAttempts, Duration maxConcurrentWait) {}
 
   private final Shared shared;
   private final @Nullable String stickyKey;
@@ -255,6 +256,17 @@ public final class RoutingOllamaClient implements OllamaServers {
     return b.build();
   }
 
+  /** A pick, waiting up to the max-concurrent wait when only full servers are left. */
+  private Router.@Nullable Pick acquireWaiting(@Nullable String key, Set<ServerState> tried) {
+    try {
+      return shared.router.acquire(key, tried, stickyKey, shared.settings.maxConcurrentWait().toNanos());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new OllamaCancelledException(
+          "Interrupted while waiting for a server below its max-concurrent", e);
+    }
+  }
+
   private void checkOpen() {
     if (shared.closed.get()) {
       throw new IllegalStateException("OllamaServers is closed");
@@ -274,7 +286,7 @@ public final class RoutingOllamaClient implements OllamaServers {
     Set<ServerState> tried = new HashSet<>();
     OllamaException last = null;
     for (int attempt = 1; attempt <= budget; attempt++) {
-      Router.Pick pick = shared.router.acquire(key, tried, stickyKey);
+      Router.Pick pick = acquireWaiting(key, tried);
       if (pick == null) {
         break;
       }
@@ -290,8 +302,8 @@ public final class RoutingOllamaClient implements OllamaServers {
           held = true;
           @SuppressWarnings("unchecked")
           T wrapped = (T) (result instanceof PassThroughResponse relayed
-              ? new RoutedResponse(relayed, s.inFlight::decrementAndGet)
-              : new RoutedStream<>((OllamaStream<?>) result, s.inFlight::decrementAndGet));
+              ? new RoutedResponse(relayed, () -> shared.router.release(s))
+              : new RoutedStream<>((OllamaStream<?>) result, () -> shared.router.release(s)));
           return wrapped;
         }
         return result;
@@ -305,7 +317,7 @@ public final class RoutingOllamaClient implements OllamaServers {
         throw e;
       } finally {
         if (!held) {
-          s.inFlight.decrementAndGet();
+          shared.router.release(s);
         }
       }
     }
@@ -403,6 +415,8 @@ public final class RoutingOllamaClient implements OllamaServers {
     private volatile @Nullable StreamHandle<T> current;
     private volatile boolean cancelled;
     private volatile int attempt;
+    /** When a wait for a server below its max-concurrent ends ({@code System.nanoTime()}); 0 before. */
+    private volatile long waitDeadline;
 
     AsyncRun(String model, RequestOptions options, StreamHandler<T> handler, AsyncOp<T> op) {
       this.model = model;
@@ -414,18 +428,20 @@ public final class RoutingOllamaClient implements OllamaServers {
 
     /** Starts the next attempt; attempts are sequential, so {@code attempt} has one writer. */
     void next(@Nullable OllamaException last) {
-      int n = ++attempt;
+      start(++attempt, last);
+    }
+
+    /**
+     * Starts attempt {@code n}. When only servers at their max-concurrent are left, waits for a
+     * release without holding a thread: the next release (or the end of the wait) starts it again.
+     */
+    private void start(int n, @Nullable OllamaException last) {
       Router.Pick pick = n <= budget && !cancelled ? shared.router.acquire(model, tried, stickyKey) : null;
+      if (pick == null && n <= budget && !cancelled && waitForRelease(n, last)) {
+        return;
+      }
       if (pick == null) {
-        OllamaException error = last != null ? last : shared.router.noServer();
-        if (!cancelled) {
-          try {
-            handler.onError(error);
-          } catch (RuntimeException ignored) {
-            LOG.log(Level.WARNING, "StreamHandler.onError threw; ignored", ignored);
-          }
-        }
-        future.completeExceptionally(error);
+        failWaiting(last);
         return;
       }
       ServerState s = pick.server();
@@ -435,7 +451,7 @@ public final class RoutingOllamaClient implements OllamaServers {
       AtomicBoolean released = new AtomicBoolean();
       Runnable release = () -> {
         if (released.compareAndSet(false, true)) {
-          s.inFlight.decrementAndGet();
+          shared.router.release(s);
         }
       };
       AtomicBoolean reported = new AtomicBoolean();
@@ -509,6 +525,55 @@ public final class RoutingOllamaClient implements OllamaServers {
       if (cancelled) {
         handle.cancel();
       }
+    }
+
+    /** Whether attempt {@code n} will be started again on a release or at the end of the wait. */
+    private boolean waitForRelease(int n, @Nullable OllamaException last) {
+      long wait = shared.settings.maxConcurrentWait().toNanos();
+      if (wait <= 0 || !shared.router.onlyFull(tried)) {
+        return false;
+      }
+      long now = System.nanoTime();
+      if (waitDeadline == 0) {
+        waitDeadline = now + wait;
+      }
+      long left = waitDeadline - now;
+      if (left <= 0) {
+        return false;
+      }
+      AtomicBoolean fired = new AtomicBoolean();
+      Runnable again = () -> {
+        if (fired.compareAndSet(false, true)) {
+          try {
+            shared.poller.execute(() -> start(n, last));
+          } catch (RejectedExecutionException closed) {
+            failWaiting(last);
+          }
+        }
+      };
+      try {
+        shared.poller.schedule(again, left, TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException closed) {
+        return false;
+      }
+      shared.router.onRelease(again);
+      if (!shared.router.onlyFull(tried)) {
+        again.run(); // a call ended between the pick and the registration
+      }
+      return true;
+    }
+
+    /** Ends the call with {@code last}, or the typed "no server" error. */
+    private void failWaiting(@Nullable OllamaException last) {
+      OllamaException error = last != null ? last : shared.router.noServer();
+      if (!cancelled) {
+        try {
+          handler.onError(error);
+        } catch (RuntimeException ignored) {
+          LOG.log(Level.WARNING, "StreamHandler.onError threw; ignored", ignored);
+        }
+      }
+      future.completeExceptionally(error);
     }
 
     @Override

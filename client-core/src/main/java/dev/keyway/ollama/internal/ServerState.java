@@ -58,6 +58,11 @@ final class ServerState {
     return null;
   }
 
+  /** Whether the only thing against this server is its max-concurrent: a release makes it usable. */
+  boolean onlyFull() {
+    return rejected == null && reachable && maxConcurrent > 0 && inFlight.get() >= maxConcurrent;
+  }
+
   /**
    * Whether the only thing against this server is a failed connection: the router still tries it
    * when no other server is usable, since it may be back before its next poll.

@@ -163,6 +163,10 @@ public class OllamaAutoConfiguration {
     if (maxAttempts != null) {
       builder.maxAttempts(maxAttempts);
     }
+    Duration maxConcurrentWait = routing.getMaxConcurrentWait();
+    if (maxConcurrentWait != null) {
+      builder.maxConcurrentWait(maxConcurrentWait);
+    }
   }
 
   private static void applyBundle(OllamaProperties properties, ObjectProvider<SslBundles> sslBundles,

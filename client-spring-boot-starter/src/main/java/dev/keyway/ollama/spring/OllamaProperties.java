@@ -251,6 +251,20 @@ public class OllamaProperties {
     /** Attempts per call across servers, the first included. */
     private @Nullable Integer maxAttempts;
 
+    /**
+     * How long a call waits for a slot when every server it could use is at its max-concurrent,
+     * before it fails; zero fails at once.
+     */
+    private @Nullable Duration maxConcurrentWait;
+
+    public @Nullable Duration getMaxConcurrentWait() {
+      return maxConcurrentWait;
+    }
+
+    public void setMaxConcurrentWait(@Nullable Duration maxConcurrentWait) {
+      this.maxConcurrentWait = maxConcurrentWait;
+    }
+
     public @Nullable Duration getPsInterval() {
       return psInterval;
     }

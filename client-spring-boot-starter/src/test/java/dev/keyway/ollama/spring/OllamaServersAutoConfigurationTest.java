@@ -125,10 +125,12 @@ class OllamaServersAutoConfigurationTest {
 
     routing.setPsInterval(Duration.ofSeconds(2));
     routing.setMaxAttempts(5);
+    routing.setMaxConcurrentWait(Duration.ofMillis(250));
     OllamaServers.Builder builder = mock(OllamaServers.Builder.class, RETURNS_SELF);
     OllamaAutoConfiguration.applyRouting(routing, builder);
     verify(builder).psInterval(Duration.ofSeconds(2));
     verify(builder).maxAttempts(5);
+    verify(builder).maxConcurrentWait(Duration.ofMillis(250));
     verifyNoMoreInteractions(builder);
   }
 
@@ -136,7 +138,7 @@ class OllamaServersAutoConfigurationTest {
   void routingOptionsBind() {
     runner.withPropertyValues("ollama.routing.ps-interval=2s", "ollama.routing.tags-interval=1m",
             "ollama.routing.poll-timeout=500ms", "ollama.routing.breaker-open-duration=5s",
-            "ollama.routing.max-attempts=4")
+            "ollama.routing.max-attempts=4", "ollama.routing.max-concurrent-wait=2s")
         .run(context -> {
           OllamaProperties.Routing routing = context.getBean(OllamaProperties.class).getRouting();
           assertThat(routing.getPsInterval()).isEqualTo(Duration.ofSeconds(2));
@@ -144,6 +146,7 @@ class OllamaServersAutoConfigurationTest {
           assertThat(routing.getPollTimeout()).isEqualTo(Duration.ofMillis(500));
           assertThat(routing.getBreakerOpenDuration()).isEqualTo(Duration.ofSeconds(5));
           assertThat(routing.getMaxAttempts()).isEqualTo(4);
+          assertThat(routing.getMaxConcurrentWait()).isEqualTo(Duration.ofSeconds(2));
         });
   }
 

@@ -11,6 +11,10 @@ import dev.keyway.ollama.OllamaClient;
 import dev.keyway.ollama.OllamaServers;
 import dev.keyway.ollama.spring.actuate.OllamaHealthAutoConfiguration;
 import dev.keyway.ollama.spring.actuate.OllamaMetricsAutoConfiguration;
+import dev.keyway.ollama.spring.observation.OllamaObservationAutoConfiguration;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.tck.TestObservationRegistry;
+import io.micrometer.observation.tck.TestObservationRegistryAssert;
 import dev.keyway.ollama.testkit.OllamaStandIn;
 import java.time.Duration;
 import java.util.List;
@@ -166,6 +170,19 @@ class OllamaServersAutoConfigurationTest {
           context.getBean(OllamaServers.class).refresh();
           Health health = ((HealthIndicator) context.getBean("ollamaHealthIndicator")).health();
           assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+        });
+  }
+
+  @Test
+  void theRoutersPollsAreNotObservedButCallsAre() {
+    TestObservationRegistry observations = TestObservationRegistry.create();
+    runner.withConfiguration(AutoConfigurations.of(OllamaObservationAutoConfiguration.class))
+        .withBean(ObservationRegistry.class, () -> observations)
+        .run(context -> {
+          OllamaServers servers = context.getBean(OllamaServers.class);
+          servers.refresh(); // two servers, /api/ps and /api/tags each: four polls
+          servers.version();
+          TestObservationRegistryAssert.assertThat(observations).hasNumberOfObservationsEqualTo(1);
         });
   }
 

@@ -65,6 +65,17 @@ public interface OllamaServers extends OllamaClient {
     return new Builder();
   }
 
+  /**
+   * Whether the calling thread is running one of the router's own polls of {@code /api/ps} or
+   * {@code /api/tags} (the background ones, or those {@link #refresh()} runs). The polls go through
+   * each server's client, so its {@link OllamaCallListener} sees them; a listener is called on the
+   * thread that ended the call and a poll is never streamed, so this tells a poll from the
+   * application's own calls (the Spring Boot starter keeps polls out of its call metrics with it).
+   */
+  static boolean isPolling() {
+    return RoutingOllamaClient.inPoll();
+  }
+
   /** The servers' names, in the order they were declared. */
   List<String> names();
 

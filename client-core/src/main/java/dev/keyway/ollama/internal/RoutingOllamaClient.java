@@ -64,6 +64,8 @@ import org.jspecify.annotations.Nullable;
 public final class RoutingOllamaClient implements OllamaServers {
   private static final System.Logger LOG = System.getLogger("dev.keyway.ollama");
   private static final AtomicInteger POLLER_THREADS = new AtomicInteger();
+  /** Set on a thread while it runs one of the router's own polls; see {@link #inPoll()}. */
+  private static final ThreadLocal<Boolean> POLLING = new ThreadLocal<>();
 
   /** One server, as the public builder hands it over. */
   public record Member(String name, OllamaClient client, int maxConcurrent) {}
@@ -143,10 +145,24 @@ public final class RoutingOllamaClient implements OllamaServers {
 
   // --- polling -------------------------------------------------------------------------------
 
+  /** Whether the calling thread is inside {@link #pollPs} or {@link #pollTags}. */
+  public static boolean inPoll() {
+    return POLLING.get() != null;
+  }
+
   private static void pollPs(Shared shared, ServerState s) {
     if (shared.closed.get()) {
       return;
     }
+    POLLING.set(Boolean.TRUE);
+    try {
+      pollPsNow(shared, s);
+    } finally {
+      POLLING.remove();
+    }
+  }
+
+  private static void pollPsNow(Shared shared, ServerState s) {
     long ticket = s.psTicket();
     try {
       Set<String> names = new HashSet<>();
@@ -165,6 +181,15 @@ public final class RoutingOllamaClient implements OllamaServers {
     if (shared.closed.get()) {
       return;
     }
+    POLLING.set(Boolean.TRUE);
+    try {
+      pollTagsNow(shared, s);
+    } finally {
+      POLLING.remove();
+    }
+  }
+
+  private static void pollTagsNow(Shared shared, ServerState s) {
     long ticket = s.tagsTicket();
     try {
       s.polledInstalled(ticket, installedNames(s.client.listModels(shared.pollOptions)));

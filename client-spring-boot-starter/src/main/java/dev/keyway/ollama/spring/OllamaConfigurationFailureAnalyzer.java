@@ -13,6 +13,14 @@ class OllamaConfigurationFailureAnalyzer extends AbstractFailureAnalyzer<Illegal
 
   @Override
   protected @Nullable FailureAnalysis analyze(Throwable rootFailure, IllegalArgumentException cause) {
+    if (cause instanceof InvalidServersException) {
+      return new FailureAnalysis(
+          "The Ollama servers could not be configured: " + cause.getMessage(),
+          "Fix the ollama.servers[i].* properties: every server needs a unique name and a base-url"
+              + " (https://…); its api-key goes with it, its api-key-header is optional (unset means"
+              + " Bearer). Use either ollama.base-url (one server) or ollama.servers, not both.",
+          cause);
+    }
     if (!isFromKeyway(cause)) {
       return null;
     }

@@ -1,6 +1,8 @@
 package dev.keyway.ollama.spring;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
@@ -54,6 +56,15 @@ public class OllamaProperties {
 
   /** Whether to refuse sending the key over plain http to a host that is not loopback. */
   private @Nullable Boolean requireHttps;
+
+  /**
+   * Several Ollama servers behind one routing client ({@link dev.keyway.ollama.OllamaServers}),
+   * each with its own base URL and key. When set, ollama.base-url must not be; the timeouts,
+   * retry, require-https and ssl settings above apply to every server.
+   */
+  private final List<Server> servers = new ArrayList<>();
+
+  private final Routing routing = new Routing();
 
   private final Retry retry = new Retry();
 
@@ -125,6 +136,14 @@ public class OllamaProperties {
     this.requireHttps = requireHttps;
   }
 
+  public List<Server> getServers() {
+    return servers;
+  }
+
+  public Routing getRouting() {
+    return routing;
+  }
+
   public Retry getRetry() {
     return retry;
   }
@@ -141,7 +160,150 @@ public class OllamaProperties {
   public String toString() {
     return "OllamaProperties{baseUrl=" + baseUrl + ", host=" + host + ", apiKey="
         + (apiKey == null || apiKey.isEmpty() ? "none" : "[redacted]") + ", apiKeyHeader="
-        + apiKeyHeader + "}";
+        + apiKeyHeader + ", servers=" + servers + "}";
+  }
+
+  /** One of several Ollama servers, under {@code ollama.servers[i].*}. */
+  public static class Server {
+    /**
+     * Name of this server, unique among them: shown in health, metrics tags and errors, and the
+     * argument of OllamaServers.server(name). Never a secret.
+     */
+    private @Nullable String name;
+
+    /** Base URL of this Ollama server or of the proxy in front of it. */
+    private @Nullable String baseUrl;
+
+    /** Secret sent with every request to this server's origin only; never logged. */
+    private @Nullable String apiKey;
+
+    /**
+     * Header that carries api-key as is, for example X-API-Key. Unset or empty means
+     * "Authorization: Bearer <api-key>".
+     */
+    private @Nullable String apiKeyHeader;
+
+    /** Most calls in flight on this server; beyond it calls go to another server. Unset means no limit. */
+    private @Nullable Integer maxConcurrent;
+
+    public @Nullable String getName() {
+      return name;
+    }
+
+    public void setName(@Nullable String name) {
+      this.name = name;
+    }
+
+    public @Nullable String getBaseUrl() {
+      return baseUrl;
+    }
+
+    public void setBaseUrl(@Nullable String baseUrl) {
+      this.baseUrl = baseUrl;
+    }
+
+    public @Nullable String getApiKey() {
+      return apiKey;
+    }
+
+    public void setApiKey(@Nullable String apiKey) {
+      this.apiKey = apiKey;
+    }
+
+    public @Nullable String getApiKeyHeader() {
+      return apiKeyHeader;
+    }
+
+    public void setApiKeyHeader(@Nullable String apiKeyHeader) {
+      this.apiKeyHeader = apiKeyHeader;
+    }
+
+    public @Nullable Integer getMaxConcurrent() {
+      return maxConcurrent;
+    }
+
+    public void setMaxConcurrent(@Nullable Integer maxConcurrent) {
+      this.maxConcurrent = maxConcurrent;
+    }
+
+    @Override
+    public String toString() {
+      return "Server{name=" + name + ", baseUrl=" + baseUrl + ", apiKey="
+          + (apiKey == null || apiKey.isEmpty() ? "none" : "[redacted]") + ", apiKeyHeader="
+          + apiKeyHeader + ", maxConcurrent=" + maxConcurrent + "}";
+    }
+  }
+
+  /** How calls are routed among ollama.servers; unset options keep OllamaServers' defaults. */
+  public static class Routing {
+    /** How often each server's /api/ps (loaded models) is polled. */
+    private @Nullable Duration psInterval;
+
+    /** How often each server's /api/tags (installed models) is polled. */
+    private @Nullable Duration tagsInterval;
+
+    /** Limit on each poll, connecting included; one attempt. */
+    private @Nullable Duration pollTimeout;
+
+    /** How long a server's open circuit breaker keeps calls away before one probe call. */
+    private @Nullable Duration breakerOpenDuration;
+
+    /** Attempts per call across servers, the first included. */
+    private @Nullable Integer maxAttempts;
+
+    /**
+     * How long a call waits for a slot when every server it could use is at its max-concurrent,
+     * before it fails; zero fails at once.
+     */
+    private @Nullable Duration maxConcurrentWait;
+
+    public @Nullable Duration getMaxConcurrentWait() {
+      return maxConcurrentWait;
+    }
+
+    public void setMaxConcurrentWait(@Nullable Duration maxConcurrentWait) {
+      this.maxConcurrentWait = maxConcurrentWait;
+    }
+
+    public @Nullable Duration getPsInterval() {
+      return psInterval;
+    }
+
+    public void setPsInterval(@Nullable Duration psInterval) {
+      this.psInterval = psInterval;
+    }
+
+    public @Nullable Duration getTagsInterval() {
+      return tagsInterval;
+    }
+
+    public void setTagsInterval(@Nullable Duration tagsInterval) {
+      this.tagsInterval = tagsInterval;
+    }
+
+    public @Nullable Duration getPollTimeout() {
+      return pollTimeout;
+    }
+
+    public void setPollTimeout(@Nullable Duration pollTimeout) {
+      this.pollTimeout = pollTimeout;
+    }
+
+    public @Nullable Duration getBreakerOpenDuration() {
+      return breakerOpenDuration;
+    }
+
+    public void setBreakerOpenDuration(@Nullable Duration breakerOpenDuration) {
+      this.breakerOpenDuration = breakerOpenDuration;
+    }
+
+    public @Nullable Integer getMaxAttempts() {
+      return maxAttempts;
+    }
+
+    public void setMaxAttempts(@Nullable Integer maxAttempts) {
+      this.maxAttempts = maxAttempts;
+    }
   }
 
   /** Retry settings. */

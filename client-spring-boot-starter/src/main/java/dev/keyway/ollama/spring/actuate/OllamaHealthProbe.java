@@ -4,10 +4,12 @@ import dev.keyway.ollama.OllamaAuthenticationException;
 import dev.keyway.ollama.OllamaClient;
 import dev.keyway.ollama.OllamaException;
 import dev.keyway.ollama.OllamaHttpException;
+import dev.keyway.ollama.OllamaServers;
 import dev.keyway.ollama.OllamaTransportException;
 import dev.keyway.ollama.RequestOptions;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -41,6 +43,9 @@ final class OllamaHealthProbe {
   record Result(boolean up, Map<String, Object> details) {}
 
   Result check() {
+    if (client instanceof OllamaServers servers) {
+      return check(servers.status());
+    }
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("location", client.baseUrl());
     try {
@@ -58,5 +63,30 @@ final class OllamaHealthProbe {
       details.put("reason", "unexpected answer");
     }
     return new Result(false, details);
+  }
+
+  /**
+   * Several servers, as the router knows them now (from its polls, every {@code ps-interval}, and
+   * the answers of calls; no call is made here): up while at least one server is usable, each
+   * server under {@code servers} with its own status, location, reason and loaded models.
+   */
+  static Result check(List<OllamaServers.ServerStatus> status) {
+    Map<String, Object> servers = new LinkedHashMap<>();
+    boolean anyUp = false;
+    for (OllamaServers.ServerStatus s : status) {
+      Map<String, Object> entry = new LinkedHashMap<>();
+      entry.put("status", s.usable() ? "UP" : "DOWN");
+      entry.put("location", s.baseUrl());
+      if (!s.usable()) {
+        entry.put("reason", s.reason());
+      }
+      entry.put("loaded", s.loaded().stream().sorted().toList());
+      entry.put("inFlight", s.inFlight());
+      servers.put(s.name(), entry);
+      anyUp |= s.usable();
+    }
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("servers", servers);
+    return new Result(anyUp, details);
   }
 }

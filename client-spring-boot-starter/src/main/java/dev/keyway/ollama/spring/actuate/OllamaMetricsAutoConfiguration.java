@@ -2,6 +2,7 @@ package dev.keyway.ollama.spring.actuate;
 
 import dev.keyway.ollama.OllamaCallEvent;
 import dev.keyway.ollama.OllamaCallListener;
+import dev.keyway.ollama.OllamaClient;
 import dev.keyway.ollama.spring.OllamaAutoConfiguration;
 import dev.keyway.ollama.spring.OllamaClientCustomizer;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -23,21 +24,41 @@ public class OllamaMetricsAutoConfiguration {
 
   @Bean
   OllamaClientCustomizer ollamaMetricsCustomizer(ObjectProvider<MeterRegistry> registry) {
-    return builder -> builder.listener(new OllamaCallListener() {
-      private volatile @Nullable MicrometerCallListener delegate;
+    return new OllamaClientCustomizer() {
+      @Override
+      public void customize(OllamaClient.Builder builder) {
+        builder.listener(new LazyListener(registry, null));
+      }
 
       @Override
-      public void onCallEnd(OllamaCallEvent event) {
-        MicrometerCallListener d = delegate;
-        if (d == null) {
-          MeterRegistry r = registry.getIfAvailable();
-          if (r == null) {
-            return;
-          }
-          d = delegate = new MicrometerCallListener(r);
-        }
-        d.onCallEnd(event);
+      public void customize(String server, OllamaClient.Builder builder) {
+        builder.listener(new LazyListener(registry, server));
       }
-    });
+    };
+  }
+
+  /** A {@link MicrometerCallListener} made at the first event, once a registry exists. */
+  private static final class LazyListener implements OllamaCallListener {
+    private final ObjectProvider<MeterRegistry> registry;
+    private final @Nullable String server;
+    private volatile @Nullable MicrometerCallListener delegate;
+
+    LazyListener(ObjectProvider<MeterRegistry> registry, @Nullable String server) {
+      this.registry = registry;
+      this.server = server;
+    }
+
+    @Override
+    public void onCallEnd(OllamaCallEvent event) {
+      MicrometerCallListener d = delegate;
+      if (d == null) {
+        MeterRegistry r = registry.getIfAvailable();
+        if (r == null) {
+          return;
+        }
+        d = delegate = new MicrometerCallListener(r, server);
+      }
+      d.onCallEnd(event);
+    }
   }
 }

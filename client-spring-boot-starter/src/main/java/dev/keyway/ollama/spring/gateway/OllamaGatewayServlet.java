@@ -11,6 +11,7 @@ import dev.keyway.ollama.OllamaHttpException;
 import dev.keyway.ollama.OllamaTransportException;
 import dev.keyway.ollama.OllamaException;
 import dev.keyway.ollama.OllamaClient;
+import dev.keyway.ollama.OllamaServers;
 import dev.keyway.ollama.PassThroughRequest;
 import dev.keyway.ollama.PassThroughResponse;
 import dev.keyway.ollama.RequestOptions;
@@ -21,6 +22,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -211,30 +214,30 @@ final class OllamaGatewayServlet extends HttpServlet {
    */
   private void listing(HttpServletResponse response, String endpoint, boolean headOnly)
       throws IOException {
-    if (policy.allowsAll()) {
-      forward(response, "GET", endpoint, null, false, headOnly);
-      return;
-    }
-    PassThroughResponse upstream = send(response, "GET", endpoint, null, false);
-    if (upstream == null) {
-      return;
-    }
     ObjectNode list;
-    try (upstream) {
-      byte[] bytes = upstream.body().readNBytes(MAX_LISTING_BYTES + 1);
-      if (bytes.length > MAX_LISTING_BYTES) {
+    if (client instanceof OllamaServers servers) {
+      list = merged(response, servers, endpoint);
+      if (list == null) {
+        return;
+      }
+    } else {
+      if (policy.allowsAll()) {
+        forward(response, "GET", endpoint, null, false, headOnly);
+        return;
+      }
+      PassThroughResponse upstream = send(response, "GET", endpoint, null, false);
+      if (upstream == null) {
+        return;
+      }
+      try (upstream) {
+        list = readListing(upstream);
+      } catch (IOException e) {
+        list = null;
+      }
+      if (list == null) {
         error(response, 502, "upstream Ollama answered unexpectedly");
         return;
       }
-      JsonNode tree = JSON.readTree(bytes);
-      if (tree == null || !tree.isObject()) {
-        error(response, 502, "upstream Ollama answered unexpectedly");
-        return;
-      }
-      list = (ObjectNode) tree;
-    } catch (IOException e) {
-      error(response, 502, "upstream Ollama answered unexpectedly");
-      return;
     }
     ArrayNode kept = JSON.createArrayNode();
     JsonNode models = list.get("models");
@@ -255,26 +258,96 @@ final class OllamaGatewayServlet extends HttpServlet {
     }
   }
 
+  /** A listing's JSON object, or null when the answer is not one (or too large). */
+  private static @Nullable ObjectNode readListing(PassThroughResponse upstream) throws IOException {
+    byte[] bytes = upstream.body().readNBytes(MAX_LISTING_BYTES + 1);
+    if (bytes.length > MAX_LISTING_BYTES) {
+      return null;
+    }
+    JsonNode tree = JSON.readTree(bytes);
+    return tree != null && tree.isObject() ? (ObjectNode) tree : null;
+  }
+
+  /**
+   * With several servers, every server's {@code /api/tags} or {@code /api/ps} in one list (a
+   * relay to one server would hide the others' models): tags name each model once (the first
+   * server's entry), ps lists every loaded instance. A server that fails is left out; when every
+   * one fails, the first failure is answered as a single upstream's would be.
+   */
+  private @Nullable ObjectNode merged(HttpServletResponse response, OllamaServers servers,
+      String endpoint) throws IOException {
+    ArrayNode models = JSON.createArrayNode();
+    Set<String> seen = new HashSet<>();
+    OllamaException first = null;
+    boolean any = false;
+    for (String name : servers.names()) {
+      ObjectNode list;
+      try (PassThroughResponse upstream = servers.server(name).passThrough(
+          PassThroughRequest.get(endpoint).options(ONE_ATTEMPT))) {
+        list = readListing(upstream);
+      } catch (OllamaException e) {
+        first = first == null ? e : first;
+        continue;
+      } catch (IOException e) {
+        list = null;
+      }
+      if (list == null) {
+        continue;
+      }
+      any = true;
+      JsonNode entries = list.get("models");
+      if (entries != null && entries.isArray()) {
+        for (JsonNode model : entries) {
+          JsonNode id = model.hasNonNull("name") ? model.get("name") : model.get("model");
+          if (endpoint.equals("api/ps") || id == null || seen.add(id.asText())) {
+            models.add(model);
+          }
+        }
+      }
+    }
+    if (!any) {
+      if (first != null) {
+        upstreamFailed(response, first);
+      } else {
+        error(response, 502, "upstream Ollama answered unexpectedly");
+      }
+      return null;
+    }
+    return JSON.createObjectNode().set("models", models);
+  }
+
   /** Sends upstream; on failure answers the browser and returns null. */
   private @Nullable PassThroughResponse send(HttpServletResponse response, String method,
       String endpoint, byte @Nullable [] json, boolean streaming) throws IOException {
     try {
       PassThroughRequest request = json == null ? PassThroughRequest.get(endpoint)
           : PassThroughRequest.post(endpoint, json);
+      String model = modelOf(json);
+      if (model != null && !model.isBlank()) {
+        request = request.model(model); // OllamaServers routes a relayed call by it
+      }
       return client.passThrough(request.streaming(streaming).options(ONE_ATTEMPT));
-    } catch (OllamaAuthenticationException e) {
+    } catch (OllamaException e) {
+      upstreamFailed(response, e);
+    }
+    return null;
+  }
+
+  /** Answers the browser for a failed upstream call, without anything of the credential. */
+  private static void upstreamFailed(HttpServletResponse response, OllamaException failure)
+      throws IOException {
+    if (failure instanceof OllamaAuthenticationException) {
       error(response, 502, UPSTREAM_CREDENTIAL_REJECTED);
-    } catch (OllamaHttpException e) {
+    } else if (failure instanceof OllamaHttpException e) {
       // 503 and 429 included: the browser (or its client's own retry) decides when to come back.
       e.retryAfter().ifPresent(after -> response.setHeader("Retry-After",
           Long.toString(Math.max(0, after.toSeconds() + (after.toMillisPart() > 0 ? 1 : 0)))));
       error(response, e.status(), e.serverMessage().isEmpty() ? "upstream error" : e.serverMessage());
-    } catch (OllamaTransportException e) {
+    } else if (failure instanceof OllamaTransportException) {
       error(response, 502, "upstream Ollama is unreachable");
-    } catch (OllamaException e) {
+    } else {
       error(response, 502, "upstream Ollama answered unexpectedly");
     }
-    return null;
   }
 
   private void forward(HttpServletResponse response, String method, String endpoint,

@@ -1,5 +1,8 @@
 package dev.keyway.ollama.spring.observation;
 
+import dev.keyway.ollama.OllamaCallObserver;
+import dev.keyway.ollama.OllamaClient;
+import dev.keyway.ollama.OllamaServers;
 import dev.keyway.ollama.spring.OllamaAutoConfiguration;
 import dev.keyway.ollama.spring.OllamaClientCustomizer;
 import io.micrometer.common.KeyValues;
@@ -27,12 +30,31 @@ public class OllamaObservationAutoConfiguration {
   @Bean
   OllamaClientCustomizer ollamaObservationCustomizer(ObjectProvider<ObservationRegistry> registry,
       ObjectProvider<OllamaObservationConvention> convention, ObjectProvider<GenAiMetrics> metrics) {
-    return builder -> {
-      ObservationRegistry r = registry.getIfUnique();
-      if (r == null || r == ObservationRegistry.NOOP) {
-        return;
+    return new OllamaClientCustomizer() {
+      @Override
+      public void customize(OllamaClient.Builder builder) {
+        ObservationRegistry r = registry.getIfUnique();
+        if (r == null || r == ObservationRegistry.NOOP) {
+          return;
+        }
+        builder.observer(new ObservationCallObserver(r, convention.getIfUnique(), metrics.getIfUnique()));
       }
-      builder.observer(new ObservationCallObserver(r, convention.getIfUnique(), metrics.getIfUnique()));
+
+      /**
+       * One server of several: its calls are observed as a single client's are (the span's
+       * server.address and server.port tell the servers apart), but not the router's own polls of
+       * /api/ps and /api/tags, which would make a trace every few seconds per server.
+       */
+      @Override
+      public void customize(String server, OllamaClient.Builder builder) {
+        ObservationRegistry r = registry.getIfUnique();
+        if (r == null || r == ObservationRegistry.NOOP) {
+          return;
+        }
+        OllamaCallObserver observer =
+            new ObservationCallObserver(r, convention.getIfUnique(), metrics.getIfUnique());
+        builder.observer((call, headers) -> OllamaServers.isPolling() ? null : observer.start(call, headers));
+      }
     };
   }
 

@@ -261,6 +261,8 @@ final class OllamaGatewayServlet extends HttpServlet {
     try {
       PassThroughRequest request = json == null ? PassThroughRequest.get(endpoint)
           : PassThroughRequest.post(endpoint, json);
+      String model = modelOf(json);
+      request = model == null || model.isBlank() ? request : request.model(model);
       return client.passThrough(request.streaming(streaming).options(ONE_ATTEMPT));
     } catch (OllamaAuthenticationException e) {
       error(response, 502, UPSTREAM_CREDENTIAL_REJECTED);

@@ -101,6 +101,8 @@ final class RelayedResponse implements PassThroughResponse {
     /** The last complete non-blank line. */
     private Line complete = new Line();
     private boolean first = true;
+    /** The call was ended from here: at the end of the body, or by a failed read. */
+    private boolean finished;
 
     Observed(InputStream in, HttpErrors errors) {
       super(in);
@@ -120,6 +122,7 @@ final class RelayedResponse implements PassThroughResponse {
       try {
         n = in.read(b, off, len);
       } catch (IOException e) {
+        finished = true;
         if (cancelled.get()) {
           tracker.cancelled();
         } else {
@@ -169,6 +172,10 @@ final class RelayedResponse implements PassThroughResponse {
     }
 
     private void ended() {
+      if (finished) {
+        return;
+      }
+      finished = true;
       Line last = current.isBlank() ? complete : current;
       JsonNode node = last.parse();
       if (node != null && node.hasNonNull("error")) {

@@ -190,6 +190,29 @@ class PassThroughObservedTest extends MockServerTest {
   }
 
   @Test
+  void aChatStreamEndingWithoutItsDoneChunkIsAStreamError() throws Exception {
+    server.enqueue(ndjson("{\"message\":{\"content\":\"a\"},\"done\":false}\n"));
+    try (PassThroughResponse answer = client.passThrough(chat(true))) {
+      answer.body().readAllBytes();
+    }
+    assertThat(recorder.ended).singleElement().satisfies(result -> {
+      assertThat(result.outcome()).isEqualTo(OllamaCallEvent.OUTCOME_STREAM_ERROR);
+      assertThat(result.error()).isInstanceOf(OllamaStreamException.class);
+    });
+  }
+
+  @Test
+  void aPullStreamEndsAtItsLastLineWithoutADoneChunk() throws Exception {
+    server.enqueue(ndjson("{\"status\":\"pulling manifest\"}\n{\"status\":\"success\"}\n"));
+    try (PassThroughResponse answer = client.passThrough(PassThroughRequest.post("api/pull",
+        "{\"model\":\"llama3.2\"}".getBytes(StandardCharsets.UTF_8)).streaming(true).model("llama3.2"))) {
+      answer.body().readAllBytes();
+    }
+    assertThat(recorder.ended).singleElement()
+        .satisfies(r -> assertThat(r.outcome()).isEqualTo(OllamaCallEvent.OUTCOME_SUCCESS));
+  }
+
+  @Test
   void aStreamEndingInAnInBandErrorIsAStreamError() throws Exception {
     server.enqueue(ndjson("{\"message\":{\"content\":\"a\"},\"done\":false}\n{\"error\":\"model crashed\"}\n"));
     try (PassThroughResponse answer = client.passThrough(chat(true))) {

@@ -419,7 +419,10 @@ public final class DefaultOllamaClient implements OllamaClient {
     // comes from the path; the trace context goes upstream as for any call.
     CallTracker tracker = track(request.path(), request.model(), request.streaming());
     Exchange exchange = execute(http, request.options(), new Cancellation(), tracker);
-    return new RelayedResponse(exchange.call(), exchange.response(), redactor, tracker, request.streaming(), errors);
+    boolean endsWithDone = request.streaming()
+        && (request.path().equals("api/chat") || request.path().equals("api/generate"));
+    return new RelayedResponse(exchange.call(), exchange.response(), redactor, tracker, request.streaming(),
+        endsWithDone, errors);
   }
 
   private CallTracker track(String endpoint, @Nullable String model, boolean streamed) {

@@ -32,16 +32,19 @@ final class RelayedResponse implements PassThroughResponse {
   private final InputStream body;
   private final CallTracker tracker;
   private final boolean streamed;
+  /** A chat or generate stream, whose last line must be its {@code "done": true} chunk. */
+  private final boolean endsWithDone;
   private final AtomicBoolean cancelled = new AtomicBoolean();
 
   RelayedResponse(Call call, Response response, Redactor redactor) {
-    this(call, response, redactor, CallTracker.NONE, false, null);
+    this(call, response, redactor, CallTracker.NONE, false, false, null);
   }
 
   RelayedResponse(Call call, Response response, Redactor redactor, CallTracker tracker, boolean streamed,
-      @Nullable HttpErrors errors) {
+      boolean endsWithDone, @Nullable HttpErrors errors) {
     this.call = call;
     this.streamed = streamed;
+    this.endsWithDone = endsWithDone;
     this.response = response;
     this.tracker = tracker;
     InputStream redacted = redactor.redact(response.body().byteStream());
@@ -181,6 +184,11 @@ final class RelayedResponse implements PassThroughResponse {
       if (node != null && node.hasNonNull("error")) {
         tracker.failure(new OllamaStreamException("The relayed answer from "
             + HttpErrors.describe(response.request()) + " ended with an in-band error", null, 0, null));
+        return;
+      }
+      if (node != null && endsWithDone && !node.path("done").asBoolean(false)) {
+        tracker.failure(new OllamaStreamException("The relayed stream from "
+            + HttpErrors.describe(response.request()) + " ended without its done chunk", null, 0, null));
         return;
       }
       if (node != null) {

@@ -17,6 +17,12 @@ import io.micrometer.observation.transport.ReceiverContext;
 import io.micrometer.observation.transport.SenderContext;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -51,7 +57,10 @@ class GatewayObservationTest extends GatewayFixture {
   static final String BROWSER_SPAN = "00f067aa0ba902b7";
   static final String CLIENT = DefaultOllamaObservationConvention.NAME;
   static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey(KEY)
-      .model(ScriptedModel.named("llama3.2").answer("Rayleigh scattering makes the sky blue.")).build();
+      .model(ScriptedModel.named("llama3.2").answer("Rayleigh scattering makes the sky blue."))
+      .model(ScriptedModel.named("slow").tokens(Collections.nCopies(200, "tick ").toArray(String[]::new))
+          .tokenDelay(Duration.ofMillis(50)))
+      .build();
 
   @DynamicPropertySource
   static void ollama(DynamicPropertyRegistry registry) {
@@ -196,6 +205,40 @@ class GatewayObservationTest extends GatewayFixture {
         .hasLowCardinalityKeyValue("error.type", "model_not_found")
         .hasError()
         .hasBeenStopped();
+  }
+
+  /**
+   * The browser reads the first bytes of a relayed stream and leaves (its socket closed): the
+   * gateway cancels the upstream call and the relayed call's observation ends as cancelled, long
+   * before the 10 s stream would have ended.
+   */
+  @Test
+  void theBrowserLeavingMidStreamEndsTheRelayedCallAsCancelled() throws Exception {
+    byte[] body = "{\"model\":\"slow\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":true}"
+        .getBytes(StandardCharsets.UTF_8);
+    try (Socket browser = new Socket(InetAddress.getLoopbackAddress(), port())) {
+      OutputStream out = browser.getOutputStream();
+      out.write(("POST /ollama/api/chat HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+          + "traceparent: 00-" + TRACE_ID + "-" + BROWSER_SPAN + "-01\r\nContent-Length: " + body.length
+          + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(body);
+      out.flush();
+      InputStream in = browser.getInputStream();
+      String seen = "";
+      byte[] buffer = new byte[4096];
+      while (!seen.contains("tick")) {
+        int n = in.read(buffer);
+        assertThat(n).as("bytes before the stream's first token").isPositive();
+        seen += new String(buffer, 0, n, StandardCharsets.UTF_8);
+      }
+      assertThat(registry).hasObservationWithNameEqualTo(CLIENT).that().isNotStopped();
+    }
+    await().atMost(Duration.ofSeconds(8)).untilAsserted(() ->
+        assertThat(registry).hasObservationWithNameEqualTo(CLIENT).that()
+            .hasBeenStopped()
+            .hasContextualNameEqualTo("chat slow")
+            .hasLowCardinalityKeyValue("error.type", "cancelled")
+            .doesNotHaveError());
   }
 
   private static Observation.Context only(List<Observation.Context> contexts, String name) {

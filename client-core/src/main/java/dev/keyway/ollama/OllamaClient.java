@@ -287,6 +287,12 @@ public interface OllamaClient extends AutoCloseable {
    *
    * <p>Nothing is checked or rewritten in the request body: a relay that takes bodies from
    * untrusted callers must check them first.
+   *
+   * <p>The call is reported like any other: to the {@link OllamaCallListener} and the
+   * {@link OllamaCallObserver} (so the trace context goes upstream), under its path and the model
+   * set with {@link PassThroughRequest#model}. It ends when the answer has been read to its end, a
+   * read fails, or the answer is cancelled or closed before its end; token usage is read from the
+   * answer's last line only.
    */
   PassThroughResponse passThrough(PassThroughRequest request);
 

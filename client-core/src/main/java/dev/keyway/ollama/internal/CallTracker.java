@@ -77,6 +77,18 @@ final class CallTracker {
     return h == null || h.isEmpty() ? null : h;
   }
 
+  /** Whether anyone (a listener or an observer) hears of this call; false for {@link #NONE}. */
+  boolean active() {
+    return listener != null || observer != null;
+  }
+
+  /**
+   * What a relayed answer's last JSON object said (a stream's done chunk, or the whole unary
+   * answer): the relay reads only that object, not every chunk.
+   */
+  record RelayedUsage(@Nullable String model, @Nullable Integer inputTokens, @Nullable Integer outputTokens,
+      @Nullable String doneReason) {}
+
   /** The decoded answer (or a stream's done chunk), for the observer's usage fields. */
   void answered(Object reply) {
     if (observer != null) {
@@ -177,6 +189,11 @@ final class CallTracker {
     } else if (a instanceof EmbedResponse embed) {
       responseModel = embed.model();
       input = embed.promptEvalCount();
+    } else if (a instanceof RelayedUsage relayed) {
+      responseModel = relayed.model();
+      input = relayed.inputTokens();
+      output = relayed.outputTokens();
+      doneReason = relayed.doneReason();
     }
     OllamaCallObserver.CallResult result = new OllamaCallObserver.CallResult(outcome, status,
         Duration.ofNanos(now - start), error, responseModel == null || responseModel.isEmpty() ? null : responseModel,

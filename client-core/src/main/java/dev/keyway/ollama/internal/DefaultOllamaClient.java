@@ -415,8 +415,14 @@ public final class DefaultOllamaClient implements OllamaClient {
         .header("Accept-Encoding", "identity")
         .method(request.method(), json == null ? null : RequestBody.create(json, JSON))
         .build();
-    Exchange exchange = execute(http, request.options(), new Cancellation(), CallTracker.NONE);
-    return new RelayedResponse(exchange.call(), exchange.response(), redactor);
+    // Observed like a typed call: the model is what the relay read from the body, the operation
+    // comes from the path; the trace context goes upstream as for any call.
+    CallTracker tracker = track(request.path(), request.model(), request.streaming());
+    Exchange exchange = execute(http, request.options(), new Cancellation(), tracker);
+    boolean endsWithDone = request.streaming()
+        && (request.path().equals("api/chat") || request.path().equals("api/generate"));
+    return new RelayedResponse(exchange.call(), exchange.response(), redactor, tracker, request.streaming(),
+        endsWithDone, errors);
   }
 
   private CallTracker track(String endpoint, @Nullable String model, boolean streamed) {

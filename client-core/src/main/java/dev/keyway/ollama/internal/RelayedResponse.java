@@ -1,20 +1,54 @@
 package dev.keyway.ollama.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.keyway.ollama.OllamaStreamException;
 import dev.keyway.ollama.PassThroughResponse;
+import java.io.FilterInputStream;
+import java.io.IOException;
 import java.io.InputStream;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
 import okhttp3.Call;
 import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
 
-/** A 2xx answer handed out unread by {@link DefaultOllamaClient#passThrough}. */
+/**
+ * A 2xx answer handed out unread by {@link DefaultOllamaClient#passThrough}, observed like a typed
+ * call: its {@link CallTracker} ends when the body has been read to its end (success, or the
+ * in-band error its last line carries), when a read fails, or when the relay cancels or closes it
+ * before the end (cancelled: the relay's own caller left).
+ *
+ * <p>Usage comes from the answer's last line only (a stream's done chunk, or the whole unary
+ * answer): each read looks back from its end to the last line break and keeps the bytes since the
+ * one before, at most {@value #MAX_LAST_LINE} of them; that one line is parsed at the end. Nothing
+ * is kept or parsed for a client without a listener or observer.
+ */
 final class RelayedResponse implements PassThroughResponse {
+  /** Longest last line whose usage is read; a longer one (a large embedding) reports none. */
+  static final int MAX_LAST_LINE = 64 * 1024;
+
   private final Call call;
   private final Response response;
   private final InputStream body;
+  private final CallTracker tracker;
+  private final boolean streamed;
+  /** A chat or generate stream, whose last line must be its {@code "done": true} chunk. */
+  private final boolean endsWithDone;
+  private final AtomicBoolean cancelled = new AtomicBoolean();
 
   RelayedResponse(Call call, Response response, Redactor redactor) {
+    this(call, response, redactor, CallTracker.NONE, false, false, null);
+  }
+
+  RelayedResponse(Call call, Response response, Redactor redactor, CallTracker tracker, boolean streamed,
+      boolean endsWithDone, @Nullable HttpErrors errors) {
     this.call = call;
+    this.streamed = streamed;
+    this.endsWithDone = endsWithDone;
     this.response = response;
-    this.body = redactor.redact(response.body().byteStream());
+    this.tracker = tracker;
+    InputStream redacted = redactor.redact(response.body().byteStream());
+    this.body = tracker.active() && errors != null ? new Observed(redacted, errors) : redacted;
   }
 
   @Override
@@ -34,16 +68,218 @@ final class RelayedResponse implements PassThroughResponse {
 
   @Override
   public void cancel() {
+    cancelled.set(true);
     call.cancel();
+    tracker.cancelled();
   }
 
+  /**
+   * Releases the connection. A stream closed before its end was cancelled (the relay's caller
+   * left); a unary answer closed unread to its end was still answered (a HEAD, a filter that read
+   * the object it needed), so it ends as a success. Both are no-ops once the call has ended.
+   */
   @Override
   public void close() {
-    response.close();
+    try {
+      response.close();
+    } finally {
+      if (streamed || !(body instanceof Observed observed)) {
+        tracker.cancelled();
+      } else {
+        observed.ended();
+      }
+    }
   }
 
   @Override
   public String toString() {
     return "PassThroughResponse{" + response.code() + " " + contentType() + "}";
+  }
+
+  /** The body, telling the tracker of the first bytes, the end and a failed read. */
+  private final class Observed extends FilterInputStream {
+    private final HttpErrors errors;
+    /** Bytes of the line being read (since the last line break). */
+    private final Line current = new Line();
+    /** The last complete non-blank line. */
+    private Line complete = new Line();
+    private boolean first = true;
+    /** The call was ended from here: at the end of the body, or by a failed read. */
+    private boolean finished;
+
+    Observed(InputStream in, HttpErrors errors) {
+      super(in);
+      this.errors = errors;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      int n = read(one, 0, 1);
+      return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n;
+      try {
+        n = in.read(b, off, len);
+      } catch (IOException e) {
+        finished = true;
+        if (cancelled.get()) {
+          tracker.cancelled();
+        } else {
+          tracker.failure(errors.fromIo(e, response.request(), "while relaying the answer", false));
+        }
+        throw e;
+      }
+      if (n < 0) {
+        ended();
+      } else if (n > 0) {
+        if (first && streamed) {
+          first = false;
+          tracker.chunk();
+        }
+        keepLastLine(b, off, off + n);
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      // Skipped bytes are not looked at: the last line may be lost, never misread.
+      current.overflow = true;
+      return super.skip(n);
+    }
+
+    /** Looks only at the bytes after this read's second-to-last line break. */
+    private void keepLastLine(byte[] b, int from, int to) {
+      int nl = lastBreak(b, from, to);
+      if (nl < 0) {
+        current.append(b, from, to);
+        return;
+      }
+      int before = lastBreak(b, from, nl);
+      if (before < 0) {
+        current.append(b, from, nl);
+      } else {
+        current.reset();
+        current.append(b, before + 1, nl);
+      }
+      if (!current.isBlank()) {
+        Line swap = complete;
+        complete = current.copyInto(swap);
+      }
+      current.reset();
+      current.append(b, nl + 1, to);
+    }
+
+    private void ended() {
+      if (finished) {
+        return;
+      }
+      finished = true;
+      Line last = current.isBlank() ? complete : current;
+      JsonNode node = last.parse();
+      if (node != null && node.hasNonNull("error")) {
+        tracker.failure(new OllamaStreamException("The relayed answer from "
+            + HttpErrors.describe(response.request()) + " ended with an in-band error", null, 0, null));
+        return;
+      }
+      if (node != null && endsWithDone && !node.path("done").asBoolean(false)) {
+        tracker.failure(new OllamaStreamException("The relayed stream from "
+            + HttpErrors.describe(response.request()) + " ended without its done chunk", null, 0, null));
+        return;
+      }
+      if (node != null) {
+        tracker.answered(new CallTracker.RelayedUsage(text(node, "model"), count(node, "prompt_eval_count"),
+            count(node, "eval_count"), text(node, "done_reason")));
+        tracker.success(count(node, "prompt_eval_count"), count(node, "eval_count"));
+      } else {
+        tracker.success(null);
+      }
+    }
+
+    private static int lastBreak(byte[] b, int from, int to) {
+      for (int i = to - 1; i >= from; i--) {
+        if (b[i] == '\n') {
+          return i;
+        }
+      }
+      return -1;
+    }
+
+    private static @Nullable String text(JsonNode node, String field) {
+      JsonNode v = node.get(field);
+      return v != null && v.isTextual() && !v.asText().isEmpty() ? v.asText() : null;
+    }
+
+    private static @Nullable Integer count(JsonNode node, String field) {
+      JsonNode v = node.get(field);
+      return v != null && v.canConvertToInt() && v.isIntegralNumber() ? v.intValue() : null;
+    }
+  }
+
+  /** A growing buffer for one line, up to {@link #MAX_LAST_LINE}; past that it only says so. */
+  private static final class Line {
+    byte[] bytes = new byte[256];
+    int length;
+    boolean overflow;
+
+    void reset() {
+      length = 0;
+      overflow = false;
+    }
+
+    void append(byte[] b, int from, int to) {
+      int n = to - from;
+      if (overflow || n <= 0) {
+        return;
+      }
+      if (length + n > MAX_LAST_LINE) {
+        overflow = true;
+        return;
+      }
+      if (length + n > bytes.length) {
+        bytes = Arrays.copyOf(bytes, Math.min(MAX_LAST_LINE, Math.max(bytes.length * 2, length + n)));
+      }
+      System.arraycopy(b, from, bytes, length, n);
+      length += n;
+    }
+
+    boolean isBlank() {
+      if (overflow) {
+        return false;
+      }
+      for (int i = 0; i < length; i++) {
+        byte c = bytes[i];
+        if (c != ' ' && c != '\t' && c != '\r') {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /** This line's content copied into {@code target}, which is returned. */
+    Line copyInto(Line target) {
+      target.reset();
+      target.overflow = overflow;
+      if (!overflow) {
+        target.append(bytes, 0, length);
+      }
+      return target;
+    }
+
+    @Nullable JsonNode parse() {
+      if (overflow || length == 0) {
+        return null;
+      }
+      try {
+        JsonNode node = Json.MAPPER.readTree(bytes, 0, length);
+        return node != null && node.isObject() ? node : null;
+      } catch (IOException | RuntimeException e) {
+        return null;
+      }
+    }
   }
 }

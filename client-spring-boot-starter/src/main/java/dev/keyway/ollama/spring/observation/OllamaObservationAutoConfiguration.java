@@ -9,6 +9,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -18,21 +19,26 @@ import org.springframework.context.annotation.Configuration;
  * tracing bridge, the trace context sent upstream, and the GenAI meters when there is a
  * {@link MeterRegistry}. Without an {@code ObservationRegistry} bean (or with {@code ObservationRegistry.NOOP}), the
  * client gets no observer and calls cost nothing extra. Declare an
- * {@link OllamaObservationConvention} bean to change names or key values.
+ * {@link OllamaObservationConvention} bean to change names or key values. Prompt and answer text
+ * is recorded only with {@code ollama.observation.capture-message-content=true}.
  */
 @AutoConfiguration(before = OllamaAutoConfiguration.class)
 @ConditionalOnClass(ObservationRegistry.class)
+@EnableConfigurationProperties(OllamaObservationProperties.class)
 public class OllamaObservationAutoConfiguration {
 
   @Bean
   OllamaClientCustomizer ollamaObservationCustomizer(ObjectProvider<ObservationRegistry> registry,
-      ObjectProvider<OllamaObservationConvention> convention, ObjectProvider<GenAiMetrics> metrics) {
+      ObjectProvider<OllamaObservationConvention> convention, ObjectProvider<GenAiMetrics> metrics,
+      OllamaObservationProperties properties) {
     return builder -> {
       ObservationRegistry r = registry.getIfUnique();
       if (r == null || r == ObservationRegistry.NOOP) {
         return;
       }
-      builder.observer(new ObservationCallObserver(r, convention.getIfUnique(), metrics.getIfUnique()));
+      GenAiContent content = properties.isCaptureMessageContent()
+          ? new GenAiContent(properties.getMaxContentLength()) : null;
+      builder.observer(new ObservationCallObserver(r, convention.getIfUnique(), metrics.getIfUnique(), content));
     };
   }
 
@@ -47,7 +53,7 @@ public class OllamaObservationAutoConfiguration {
         private volatile @Nullable MicrometerGenAiMetrics delegate;
 
         @Override
-        public void record(OllamaObservationContext context, KeyValues low) {
+        public void record(OllamaObservationContext context, KeyValues low, @Nullable String errorType) {
           MicrometerGenAiMetrics d = delegate;
           if (d == null) {
             MeterRegistry m = registry.getIfUnique();
@@ -56,7 +62,7 @@ public class OllamaObservationAutoConfiguration {
             }
             d = delegate = new MicrometerGenAiMetrics(m);
           }
-          d.record(context, low);
+          d.record(context, low, errorType);
         }
       };
     }

@@ -16,7 +16,7 @@ public class OllamaObservationProperties {
   private boolean captureMessageContent;
 
   /** Maximum number of characters of each recorded text (a message part); longer ones are cut. */
-  private int maxContentLength = 16 * 1024;
+  private int maxContentLength = 16384;
 
   public boolean isCaptureMessageContent() {
     return captureMessageContent;

@@ -197,6 +197,19 @@ class OllamaObservationTest {
   }
 
   @Test
+  void theOptInIsOffByDefaultAndDocumentedForIdes() throws Exception {
+    JsonNode metadata = new ObjectMapper().readTree(
+        getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json"));
+    java.util.Map<String, JsonNode> byName = new java.util.HashMap<>();
+    metadata.get("properties").forEach(p -> byName.put(p.get("name").asText(), p));
+    assertThat(byName.get("ollama.observation.capture-message-content").path("defaultValue").asBoolean(true)).isFalse();
+    assertThat(byName.get("ollama.observation.capture-message-content").path("description").asText())
+        .contains("personal data");
+    assertThat(byName.get("ollama.observation.max-content-length").path("defaultValue").asInt()).isEqualTo(16384);
+    runner.run(context -> assertThat(context.getBean(OllamaObservationProperties.class).isCaptureMessageContent()).isFalse());
+  }
+
+  @Test
   void recordedContentIsCutAtTheConfiguredLength() {
     runner.withPropertyValues("ollama.observation.capture-message-content=true",
         "ollama.observation.max-content-length=6").run(context -> {

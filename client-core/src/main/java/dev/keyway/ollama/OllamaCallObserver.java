@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
 
@@ -24,13 +25,42 @@ import org.jspecify.annotations.Nullable;
  * Calls that fail before reaching the network (a closed client, a request that cannot be
  * serialized) are not observed.
  *
- * <p>What the observer sees never contains prompt or completion text, nor the credential: only
- * the endpoint, models, the sampling options that OpenTelemetry's GenAI conventions name, token
- * counts and the outcome. Implementations must be fast and must not throw; an exception from
- * {@code start} is logged and the call goes on unobserved, one from a scope method is logged and
- * ignored.
+ * <p>A stream's scope also ends when the caller leaves it: when a {@code publisher(…)}
+ * subscriber cancels, when an async handle is cancelled, when the client is closed while the
+ * stream runs on its executor, and when an unclosed stream becomes unreachable (a
+ * {@link java.lang.ref.Cleaner} ends it, outcome {@link OllamaCallEvent#OUTCOME_CANCELLED}, at
+ * the garbage collector's pace).
+ *
+ * <p>What the observer sees contains no prompt or completion text unless it asks for it with
+ * {@link #capturesContent()}, and never the credential: only the endpoint, models, the sampling
+ * options that OpenTelemetry's GenAI conventions name, token counts, timings and the outcome.
+ * Implementations must be fast and must not throw; an exception from {@code start} is logged and
+ * the call goes on unobserved, one from a scope method is logged and ignored.
  */
 public interface OllamaCallObserver {
+
+  /**
+   * Whether this observer wants the text of prompts and answers: when true,
+   * {@link CallInfo#request()} and {@link CallResult#answer()} carry the request and the decoded
+   * answer (a stream's joined answer) of chat, generate and embed calls. Read once, when the
+   * client is built. False by default: prompts and answers often hold personal data or secrets,
+   * and without it the client does no work to hand them over.
+   */
+  default boolean capturesContent() {
+    return false;
+  }
+
+  /**
+   * An executor that runs tasks in the context current on the calling thread now. The client
+   * calls this on the caller's thread when it hands work to its executor: an async stream
+   * ({@code chatStream(request, handler)}) or each {@code publisher(…)} (whose subscriptions run
+   * there), so that the call's scope, started on the executor, is a child of the caller's current
+   * trace rather than of whatever is current on the executor's thread. Returns {@code executor}
+   * itself by default.
+   */
+  default Executor propagating(Executor executor) {
+    return executor;
+  }
 
   /**
    * A call is about to be sent. {@code headers} collects headers to add to the upstream request
@@ -60,6 +90,9 @@ public interface OllamaCallObserver {
    *     {@code null} when it set none
    * @param serverAddress the host of the client's base URL
    * @param serverPort the port of the client's base URL
+   * @param request the request object ({@code ChatRequest}, {@code GenerateRequest} or
+   *     {@code EmbedRequest}) when the observer {@linkplain #capturesContent() captures content};
+   *     otherwise {@code null}
    */
   record CallInfo(
       String endpoint,
@@ -67,7 +100,21 @@ public interface OllamaCallObserver {
       boolean streamed,
       @Nullable ModelOptions options,
       String serverAddress,
-      int serverPort) {
+      int serverPort,
+      @Nullable Object request) {
+
+    /** A call described without its request (no content captured). */
+    public CallInfo(String endpoint, @Nullable String model, boolean streamed,
+        @Nullable ModelOptions options, String serverAddress, int serverPort) {
+      this(endpoint, model, streamed, options, serverAddress, serverPort, null);
+    }
+
+    @Override
+    public String toString() {
+      return "CallInfo[endpoint=" + endpoint + ", model=" + model + ", streamed=" + streamed
+          + ", options=" + options + ", server=" + serverAddress + ":" + serverPort
+          + (request == null ? "" : ", request=" + request.getClass().getSimpleName()) + "]";
+    }
 
     /** The option {@code key} of the request as a number, if it set one. */
     public @Nullable Number numberOption(String key) {
@@ -87,6 +134,13 @@ public interface OllamaCallObserver {
    * @param inputTokens {@code prompt_eval_count} of the answer, when the server sent it
    * @param outputTokens {@code eval_count} of the answer, when the server sent it
    * @param doneReason {@code done_reason} of the answer, when the server sent it
+   * @param timeToFirstChunk for a stream, from {@link #start} until its first chunk was read;
+   *     otherwise {@code null}
+   * @param loadDuration {@code load_duration} of the answer (the server's time loading or
+   *     scheduling the model), when the server sent it
+   * @param answer the decoded answer ({@code ChatResponse}, {@code GenerateResponse}; for a stream
+   *     the joined answer) when the observer {@linkplain #capturesContent() captures content} and
+   *     the call succeeded; otherwise {@code null}
    */
   record CallResult(
       String outcome,
@@ -96,7 +150,29 @@ public interface OllamaCallObserver {
       @Nullable String responseModel,
       @Nullable Integer inputTokens,
       @Nullable Integer outputTokens,
-      @Nullable String doneReason) {}
+      @Nullable String doneReason,
+      @Nullable Duration timeToFirstChunk,
+      @Nullable Duration loadDuration,
+      @Nullable Object answer) {
+
+    /** A result without timings and answer. */
+    public CallResult(String outcome, int status, Duration duration, @Nullable Throwable error,
+        @Nullable String responseModel, @Nullable Integer inputTokens,
+        @Nullable Integer outputTokens, @Nullable String doneReason) {
+      this(outcome, status, duration, error, responseModel, inputTokens, outputTokens, doneReason,
+          null, null, null);
+    }
+
+    @Override
+    public String toString() {
+      return "CallResult[outcome=" + outcome + ", status=" + status + ", duration=" + duration
+          + ", error=" + (error == null ? null : error.getClass().getName())
+          + ", responseModel=" + responseModel + ", inputTokens=" + inputTokens
+          + ", outputTokens=" + outputTokens + ", doneReason=" + doneReason
+          + ", timeToFirstChunk=" + timeToFirstChunk + ", loadDuration=" + loadDuration
+          + (answer == null ? "" : ", answer=" + answer.getClass().getSimpleName()) + "]";
+    }
+  }
 
   /**
    * Headers an observer adds to one call's upstream request. Each name and value is checked when

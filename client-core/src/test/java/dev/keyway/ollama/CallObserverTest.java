@@ -1,6 +1,7 @@
 package dev.keyway.ollama;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.keyway.ollama.model.ChatRequest;
@@ -17,7 +18,12 @@ import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
 import org.junit.jupiter.api.AfterEach;
@@ -38,8 +44,12 @@ class CallObserverTest {
       .requireApiKey(KEY)
       .model(ScriptedModel.named("llama3.2").answer("The sky is blue because of Rayleigh scattering.")));
 
+  /** The caller's context in these tests: what a tracing library keeps in a thread local. */
+  static final ThreadLocal<String> CONTEXT = new ThreadLocal<>();
+
   /** Records every call: what start saw and how its scope ended. */
-  static final class Recorder implements OllamaCallObserver {
+  static class Recorder implements OllamaCallObserver {
+    final List<@Nullable String> contexts = new CopyOnWriteArrayList<>();
     final List<CallInfo> started = new CopyOnWriteArrayList<>();
     final List<CallResult> ended = new CopyOnWriteArrayList<>();
     final AtomicInteger firstChunks = new AtomicInteger();
@@ -47,6 +57,7 @@ class CallObserverTest {
 
     @Override
     public Scope start(CallInfo call, UpstreamHeaders headers) {
+      contexts.add(String.valueOf(CONTEXT.get()));
       started.add(call);
       headers.set("traceparent", TRACEPARENT);
       trace.add("start");
@@ -249,5 +260,182 @@ class CallObserverTest {
     client.chat(chat("llama3.2", null));
     assertThat(recorder.ended).hasSize(1);
     assertThat(second.ended).hasSize(1);
+  }
+
+  /** A recorder that asks for prompt and answer text. */
+  static final class Capturing extends Recorder {
+    @Override
+    public boolean capturesContent() {
+      return true;
+    }
+  }
+
+  /** A recorder that carries {@link #CONTEXT} from the caller's thread to the executor's. */
+  static final class Propagating extends Recorder {
+    @Override
+    public Executor propagating(Executor executor) {
+      String captured = CONTEXT.get();
+      return task -> executor.execute(() -> {
+        String before = CONTEXT.get();
+        CONTEXT.set(captured);
+        try {
+          task.run();
+        } finally {
+          CONTEXT.set(before);
+        }
+      });
+    }
+  }
+
+  @Test
+  void noPromptOrAnswerIsHandedOverUnlessTheObserverAsks() {
+    OllamaClient c = client(recorder);
+    c.chat(chat("llama3.2", null));
+    try (OllamaStream<ChatResponse> s = c.chatStream(chat("llama3.2", null))) {
+      s.result();
+    }
+    c.generate(GenerateRequest.builder().model("llama3.2").prompt(PROMPT).build());
+    assertThat(recorder.started).hasSize(3).allSatisfy(info -> assertThat(info.request()).isNull());
+    assertThat(recorder.ended).hasSize(3).allSatisfy(r -> assertThat(r.answer()).isNull());
+    assertThat(recorder.started + " " + recorder.ended).doesNotContain("secret-prompt", "Rayleigh");
+  }
+
+  @Test
+  void anObserverThatCapturesContentGetsTheRequestAndTheJoinedAnswer() {
+    Capturing capturing = new Capturing();
+    OllamaClient c = client(capturing);
+    ChatRequest request = chat("llama3.2", null);
+    ChatResponse unary = c.chat(request);
+    ChatResponse joined;
+    try (OllamaStream<ChatResponse> s = c.chatStream(request)) {
+      joined = s.result();
+    }
+    assertThat(capturing.started).hasSize(2).allSatisfy(info -> assertThat(info.request()).isSameAs(request));
+    assertThat(capturing.ended.get(0).answer()).isSameAs(unary);
+    // The stream's joined answer is built once and shared with result().
+    assertThat(capturing.ended.get(1).answer()).isSameAs(joined);
+    assertThat(joined.message().content()).contains("Rayleigh");
+    // Not in toString (logs): only the types.
+    assertThat(capturing.started.get(0).toString() + capturing.ended.get(1)).doesNotContain("secret-prompt", "Rayleigh")
+        .contains("request=ChatRequest", "answer=ChatResponse");
+  }
+
+  @Test
+  void aStreamReportsItsTimeToFirstChunkAndTheServersLoadDuration() {
+    OllamaClient c = client(recorder);
+    try (OllamaStream<ChatResponse> s = c.chatStream(chat("llama3.2", null))) {
+      s.result();
+    }
+    c.chat(chat("llama3.2", null));
+    OllamaCallObserver.CallResult streamed = recorder.ended.get(0);
+    assertThat(streamed.timeToFirstChunk()).isPositive().isLessThanOrEqualTo(streamed.duration());
+    assertThat(streamed.loadDuration()).isPositive();
+    assertThat(recorder.ended.get(1).timeToFirstChunk()).isNull(); // not streamed
+    assertThat(recorder.ended.get(1).loadDuration()).isPositive();
+  }
+
+  @Test
+  void anAsyncStreamStartsInTheCallersContext() throws Exception {
+    Propagating propagating = new Propagating();
+    OllamaClient c = client(propagating);
+    CONTEXT.set("caller-request-1");
+    try {
+      c.chatStream(chat("llama3.2", null), RequestOptions.none(), chunk -> {}).future().get(10, TimeUnit.SECONDS);
+    } finally {
+      CONTEXT.remove();
+    }
+    assertThat(propagating.contexts).containsExactly("caller-request-1");
+    assertThat(propagating.ended).singleElement()
+        .satisfies(r -> assertThat(r.outcome()).isEqualTo(OllamaCallEvent.OUTCOME_SUCCESS));
+  }
+
+  @Test
+  void aPublisherStreamStartsInTheContextWherePublisherWasCalled() {
+    Propagating propagating = new Propagating();
+    OllamaClient c = client(propagating);
+    Flow.Publisher<ChatResponse> publisher;
+    CONTEXT.set("caller-request-2");
+    try {
+      publisher = c.publisher(() -> c.chatStream(chat("llama3.2", null)));
+    } finally {
+      CONTEXT.remove();
+    }
+    CountDownLatch done = new CountDownLatch(1);
+    publisher.subscribe(new Flow.Subscriber<>() {
+      @Override
+      public void onSubscribe(Flow.Subscription s) {
+        s.request(Long.MAX_VALUE);
+      }
+
+      @Override
+      public void onNext(ChatResponse item) {}
+
+      @Override
+      public void onError(Throwable throwable) {
+        done.countDown();
+      }
+
+      @Override
+      public void onComplete() {
+        done.countDown();
+      }
+    });
+    await().atMost(Duration.ofSeconds(10)).until(() -> done.getCount() == 0);
+    assertThat(propagating.contexts).containsExactly("caller-request-2");
+  }
+
+  @Test
+  void aPublisherSubscriberThatCancelsEndsTheScopeAsCancelled() {
+    OllamaClient c = client(recorder);
+    AtomicReference<Flow.@Nullable Subscription> subscription = new AtomicReference<>();
+    c.publisher(() -> c.chatStream(chat("llama3.2", null))).subscribe(new Flow.Subscriber<>() {
+      @Override
+      public void onSubscribe(Flow.Subscription s) {
+        subscription.set(s);
+        s.request(1);
+      }
+
+      @Override
+      public void onNext(ChatResponse item) {
+        subscription.get().cancel(); // after the first chunk, long before the done chunk
+      }
+
+      @Override
+      public void onError(Throwable throwable) {}
+
+      @Override
+      public void onComplete() {}
+    });
+    await().atMost(Duration.ofSeconds(10)).until(() -> recorder.ended.size() == 1);
+    assertThat(recorder.ended.get(0).outcome()).isEqualTo(OllamaCallEvent.OUTCOME_CANCELLED);
+    assertThat(recorder.ended.get(0).error()).isNull();
+  }
+
+  @Test
+  void cancellingAnAsyncHandleOrClosingTheClientEndsTheScopeAsCancelled() throws Exception {
+    for (boolean closeClient : new boolean[] {false, true}) {
+      Recorder r = new Recorder();
+      OllamaClient c = client(r);
+      CountDownLatch first = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      StreamHandle<ChatResponse> handle = c.chatStream(chat("llama3.2", null), RequestOptions.none(), chunk -> {
+        first.countDown();
+        try {
+          release.await(10, TimeUnit.SECONDS); // the caller leaves while the handler holds a chunk
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      assertThat(first.await(10, TimeUnit.SECONDS)).isTrue();
+      if (closeClient) {
+        c.close();
+      } else {
+        handle.cancel();
+      }
+      release.countDown();
+      await().atMost(Duration.ofSeconds(10)).until(() -> r.ended.size() == 1);
+      assertThat(r.ended.get(0).outcome()).as("closeClient=%s", closeClient).isEqualTo(OllamaCallEvent.OUTCOME_CANCELLED);
+      c.close();
+    }
   }
 }

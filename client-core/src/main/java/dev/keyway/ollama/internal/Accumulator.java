@@ -31,6 +31,7 @@ abstract class Accumulator<T> {
   private long held;
   private boolean overflowed;
   @Nullable T last;
+  private @Nullable T built;
 
   Accumulator(long maxSize) {
     this.maxSize = maxSize;
@@ -91,7 +92,11 @@ abstract class Accumulator<T> {
     if (last == null || !isDone(last)) {
       throw new IllegalStateException("no done chunk yet");
     }
-    return build(last);
+    T b = built;
+    if (b == null) {
+      b = built = build(last); // built once: an observer capturing content and result() share it
+    }
+    return b;
   }
 
   final @Nullable String thinkingOrNull() {

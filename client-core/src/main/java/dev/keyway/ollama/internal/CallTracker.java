@@ -29,6 +29,7 @@ final class CallTracker {
   private final @Nullable OllamaCallObserver observer;
   private final OllamaCallObserver.@Nullable CallInfo info;
   private final OllamaCallObserver.@Nullable UpstreamHeaders headers;
+  private final boolean capturesContent;
   private volatile OllamaCallObserver.@Nullable Scope scope;
   private volatile @Nullable Throwable error;
   private volatile @Nullable Object answer;
@@ -48,6 +49,7 @@ final class CallTracker {
     this.observer = observer;
     this.info = info;
     this.headers = observer == null ? null : new OllamaCallObserver.UpstreamHeaders();
+    this.capturesContent = info != null && info.request() != null;
   }
 
   /** A tracker that also reports to {@code observer}; see {@link #begin}. */
@@ -89,7 +91,28 @@ final class CallTracker {
   record RelayedUsage(@Nullable String model, @Nullable Integer inputTokens, @Nullable Integer outputTokens,
       @Nullable String doneReason) {}
 
-  /** The decoded answer (or a stream's done chunk), for the observer's usage fields. */
+  /** Whether the observer captures content: a stream then hands over its joined answer. */
+  boolean capturesContent() {
+    return capturesContent;
+  }
+
+  /** Whether an observer's scope is open: the call has started and not ended. */
+  boolean observedAndOpen() {
+    return scope != null && !ended.get();
+  }
+
+  /**
+   * The caller left the call without ending it (an unclosed stream became unreachable): ends it
+   * as cancelled. Returns whether this ended it (false when it had already ended).
+   */
+  boolean abandoned() {
+    return end(OllamaCallEvent.OUTCOME_CANCELLED, null, null);
+  }
+
+  /**
+   * The decoded answer (or a stream's done chunk, or its joined answer when content is captured),
+   * for the observer's usage fields and content.
+   */
   void answered(Object reply) {
     if (observer != null) {
       answer = reply;
@@ -147,14 +170,14 @@ final class CallTracker {
     end(OllamaCallEvent.OUTCOME_CANCELLED, null, null);
   }
 
-  private void end(String outcome, @Nullable Integer promptTokens, @Nullable Integer tokens) {
+  private boolean end(String outcome, @Nullable Integer promptTokens, @Nullable Integer tokens) {
     if ((listener == null && observer == null) || !ended.compareAndSet(false, true)) {
-      return;
+      return false;
     }
     long now = System.nanoTime();
     observed(outcome, now);
     if (listener == null) {
-      return;
+      return true;
     }
     Duration ttfc = streamed && firstChunkNanos >= 0 ? Duration.ofNanos(firstChunkNanos - start) : null;
     OllamaCallEvent event = new OllamaCallEvent(endpoint, model, streamed, outcome, status,
@@ -164,6 +187,7 @@ final class CallTracker {
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "OllamaCallListener threw; ignored", e);
     }
+    return true;
   }
 
   private void observed(String outcome, long now) {
@@ -176,28 +200,35 @@ final class CallTracker {
     Integer input = null;
     Integer output = null;
     String doneReason = null;
+    Duration load = null;
     if (a instanceof ChatResponse chat) {
       responseModel = chat.model();
       input = chat.promptEvalCount();
       output = chat.evalCount();
       doneReason = chat.doneReason();
+      load = chat.loadDuration();
     } else if (a instanceof GenerateResponse generate) {
       responseModel = generate.model();
       input = generate.promptEvalCount();
       output = generate.evalCount();
       doneReason = generate.doneReason();
+      load = generate.loadDuration();
     } else if (a instanceof EmbedResponse embed) {
       responseModel = embed.model();
       input = embed.promptEvalCount();
+      load = embed.loadDuration();
     } else if (a instanceof RelayedUsage relayed) {
       responseModel = relayed.model();
       input = relayed.inputTokens();
       output = relayed.outputTokens();
       doneReason = relayed.doneReason();
     }
+    long first = firstChunkNanos;
+    Duration ttfc = streamed && first >= 0 ? Duration.ofNanos(first - start) : null;
+    boolean answered = OllamaCallEvent.OUTCOME_SUCCESS.equals(outcome);
     OllamaCallObserver.CallResult result = new OllamaCallObserver.CallResult(outcome, status,
         Duration.ofNanos(now - start), error, responseModel == null || responseModel.isEmpty() ? null : responseModel,
-        input, output, doneReason);
+        input, output, doneReason, ttfc, load, capturesContent && answered ? a : null);
     try {
       s.onEnd(result);
     } catch (RuntimeException e) {

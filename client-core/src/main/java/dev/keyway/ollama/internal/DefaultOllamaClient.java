@@ -77,6 +77,7 @@ public final class DefaultOllamaClient implements OllamaClient {
   private final @Nullable ExecutorService ownedExecutor;
   private final @Nullable OllamaCallListener listener;
   private final @Nullable OllamaCallObserver observer;
+  private final boolean capturesContent;
   private final long maxAnswerSize;
   private final Set<AsyncStream<?>> running = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -91,6 +92,7 @@ public final class DefaultOllamaClient implements OllamaClient {
     this.baseUrl = config.baseUrl();
     this.listener = config.listener();
     this.observer = config.observer();
+    this.capturesContent = observer != null && observer.capturesContent();
     this.maxAnswerSize = config.maxAnswerSize();
     this.redactor = new Redactor(config.credentialValue());
     this.errors = new HttpErrors(config.credentialHeader(), redactor);
@@ -182,7 +184,7 @@ public final class DefaultOllamaClient implements OllamaClient {
   @Override
   public ChatResponse chat(ChatRequest request, RequestOptions options) {
     Objects.requireNonNull(request, "request");
-    CallTracker tracker = track("api/chat", request.model(), false, request.options());
+    CallTracker tracker = track("api/chat", request.model(), false, request.options(), request);
     ChatResponse reply = unary(post("api/chat", write(chatWriter, request, false), false), options,
         ChatResponse.class, tracker);
     tracker.answered(reply);
@@ -205,7 +207,7 @@ public final class DefaultOllamaClient implements OllamaClient {
   @Override
   public GenerateResponse generate(GenerateRequest request, RequestOptions options) {
     Objects.requireNonNull(request, "request");
-    CallTracker tracker = track("api/generate", request.model(), false, request.options());
+    CallTracker tracker = track("api/generate", request.model(), false, request.options(), request);
     GenerateResponse reply = unary(post("api/generate", write(generateWriter, request, false), false),
         options, GenerateResponse.class, tracker);
     tracker.answered(reply);
@@ -255,7 +257,7 @@ public final class DefaultOllamaClient implements OllamaClient {
   public EmbedResponse embed(EmbedRequest request, RequestOptions options) {
     Objects.requireNonNull(request, "request");
     Objects.requireNonNull(options, "options");
-    CallTracker tracker = track("api/embed", request.model(), false, request.options());
+    CallTracker tracker = track("api/embed", request.model(), false, request.options(), request);
     EmbedResponse answer = unary(post("api/embed", write(plainWriter, request, false), false), options,
         EmbedResponse.class, tracker);
     tracker.answered(answer);
@@ -350,11 +352,12 @@ public final class DefaultOllamaClient implements OllamaClient {
   @Override
   public <T> Flow.Publisher<T> publisher(Supplier<OllamaStream<T>> open) {
     Objects.requireNonNull(open, "open");
+    Executor inCallerContext = callerContext(); // the context where publisher(…) was called
     return new StreamPublisher<>(open, task -> {
       if (closed.get()) {
         throw new IllegalStateException("OllamaClient is closed");
       }
-      executor.execute(task);
+      inCallerContext.execute(task);
     });
   }
 
@@ -369,7 +372,8 @@ public final class DefaultOllamaClient implements OllamaClient {
   <T> T postJson(String path, @Nullable String model, Object body, Class<T> type,
       RequestOptions options) {
     Objects.requireNonNull(options, "options");
-    CallTracker tracker = track(path, model, false, body instanceof EmbedRequest embed ? embed.options() : null);
+    CallTracker tracker = track(path, model, false, body instanceof EmbedRequest embed ? embed.options() : null,
+        body instanceof EmbedRequest ? body : null);
     T answer = unary(post(path, write(plainWriter, body, false), false), options, type, tracker);
     tracker.answered(answer);
     tracker.success(null);
@@ -426,23 +430,33 @@ public final class DefaultOllamaClient implements OllamaClient {
   }
 
   private CallTracker track(String endpoint, @Nullable String model, boolean streamed) {
-    return track(endpoint, model, streamed, null);
+    return track(endpoint, model, streamed, null, null);
   }
 
+  /** {@code request} is handed to the observer only when it captures content. */
   private CallTracker track(String endpoint, @Nullable String model, boolean streamed,
-      @Nullable ModelOptions modelOptions) {
+      @Nullable ModelOptions modelOptions, @Nullable Object request) {
     OllamaCallObserver o = observer;
     if (o == null) {
       return CallTracker.start(listener, endpoint, model, streamed);
     }
-    return CallTracker.observed(listener, o, new OllamaCallObserver.CallInfo(
-        endpoint, model, streamed, modelOptions, baseUrl.host(), baseUrl.port()));
+    return CallTracker.observed(listener, o, new OllamaCallObserver.CallInfo(endpoint, model,
+        streamed, modelOptions, baseUrl.host(), baseUrl.port(), capturesContent ? request : null));
+  }
+
+  /**
+   * The executor for work handed over on this thread: with an observer, one that runs it in the
+   * caller's current context, so the call's observation has the caller's as its parent.
+   */
+  private Executor callerContext() {
+    OllamaCallObserver o = observer;
+    return o == null ? executor : o.propagating(executor);
   }
 
   private OllamaStream<ChatResponse> openChatStream(
       ChatRequest request, RequestOptions options, Cancellation cancellation) {
     Objects.requireNonNull(request, "request");
-    CallTracker tracker = track("api/chat", request.model(), true, request.options());
+    CallTracker tracker = track("api/chat", request.model(), true, request.options(), request);
     Request http = post("api/chat", write(chatWriter, request, true), true);
     return new NdjsonStream<>(execute(http, options, cancellation, tracker), new ChatChunkDecoder(),
         new Accumulator.Chat(maxAnswerSize), errors, redactor, tracker);
@@ -451,7 +465,7 @@ public final class DefaultOllamaClient implements OllamaClient {
   private OllamaStream<GenerateResponse> openGenerateStream(
       GenerateRequest request, RequestOptions options, Cancellation cancellation) {
     Objects.requireNonNull(request, "request");
-    CallTracker tracker = track("api/generate", request.model(), true, request.options());
+    CallTracker tracker = track("api/generate", request.model(), true, request.options(), request);
     Request http = post("api/generate", write(generateWriter, request, true), true);
     return new NdjsonStream<>(execute(http, options, cancellation, tracker), new GenerateChunkDecoder(),
         new Accumulator.Generate(maxAnswerSize), errors, redactor, tracker);
@@ -467,7 +481,7 @@ public final class DefaultOllamaClient implements OllamaClient {
     AsyncStream<T> async = new AsyncStream<>(open, handler, () -> running.remove(self[0]));
     self[0] = async;
     running.add(async);
-    executor.execute(async);
+    callerContext().execute(async);
     return async;
   }
 

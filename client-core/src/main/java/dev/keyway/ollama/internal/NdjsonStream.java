@@ -10,6 +10,7 @@ import dev.keyway.ollama.OllamaException;
 import dev.keyway.ollama.OllamaStream;
 import dev.keyway.ollama.OllamaStreamException;
 import java.io.IOException;
+import java.lang.ref.Cleaner;
 import java.net.SocketTimeoutException;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
@@ -74,6 +75,8 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
   // thread-safe) but must leave closing the response to the thread that is reading it.
   private final Object readLock = new Object();
   private boolean reading;
+  // Observed streams only: ends the observation (cancelled) of a stream dropped without close.
+  private final Cleaner.@Nullable Cleanable abandon;
 
   NdjsonStream(DefaultOllamaClient.Exchange exchange, ChunkDecoder<T> decoder, Accumulator<T> accumulator,
       HttpErrors errors, Redactor redactor, CallTracker tracker) {
@@ -86,6 +89,41 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
     this.errors = errors;
     this.redactor = redactor;
     this.tracker = tracker;
+    this.abandon = tracker.observedAndOpen()
+        ? Abandon.CLEANER.register(this, new Abandon(tracker, call)) : null;
+  }
+
+  /**
+   * Ends the call of a stream that became unreachable while open: the caller dropped it without
+   * closing it or reading it to the end. Holds the tracker and the call, never the stream.
+   */
+  static final class Abandon implements Runnable {
+    static final Cleaner CLEANER = Cleaner.create(r -> {
+      Thread t = new Thread(r, "keyway-ollama-stream-cleaner");
+      t.setDaemon(true);
+      return t;
+    });
+    private final CallTracker tracker;
+    private final Call call;
+
+    Abandon(CallTracker tracker, Call call) {
+      this.tracker = tracker;
+      this.call = call;
+    }
+
+    @Override
+    public void run() {
+      if (tracker.abandoned()) {
+        call.cancel(); // the server sees the disconnect and stops generating
+      }
+    }
+  }
+
+  /** The stream has ended: nothing is left for the cleaner to do. */
+  private void ended() {
+    if (abandon != null) {
+      abandon.clean(); // a no-op for the tracker, which has ended
+    }
   }
 
   @Override
@@ -188,8 +226,10 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
         StallWatch.INSTANCE.remove(watch);
         closeParser();
         response.close();
-        tracker.answered(chunk);
+        // With content captured, the joined answer (built once, and reused by result()).
+        tracker.answered(tracker.capturesContent() && !accumulator.overflowed() ? accumulator.result() : chunk);
         tracker.success(accumulator.promptEvalCount(chunk), accumulator.evalCount(chunk));
+        ended();
       }
       return chunk;
     } catch (JsonProcessingException e) {
@@ -288,6 +328,7 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
   }
 
   private void release() {
+    ended();
     StallWatch.INSTANCE.remove(watch);
     if (!finished) {
       call.cancel(); // the server sees the disconnect and stops generating

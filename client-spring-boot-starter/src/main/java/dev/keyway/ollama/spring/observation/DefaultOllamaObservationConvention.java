@@ -1,10 +1,14 @@
 package dev.keyway.ollama.spring.observation;
 
 import dev.keyway.ollama.OllamaCallEvent;
+import dev.keyway.ollama.OllamaCancelledException;
+import dev.keyway.ollama.OllamaHttpException;
 import dev.keyway.ollama.OllamaCallObserver.CallInfo;
 import dev.keyway.ollama.OllamaCallObserver.CallResult;
 import io.micrometer.common.KeyValue;
 import io.micrometer.common.KeyValues;
+import java.io.InterruptedIOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -18,16 +22,24 @@ import org.jspecify.annotations.Nullable;
  *   <li>Low-cardinality key values, always present (so meters keep one set of tags; {@code none}
  *       when there is no value): {@code gen_ai.operation.name}, {@code gen_ai.provider.name}
  *       ({@code ollama}), {@code gen_ai.request.model}, {@code gen_ai.response.model},
- *       {@code server.address}, {@code server.port}, {@code error.type} (the outcome, such as
- *       {@code server_error} or {@code cancelled}, or {@code none} on success).
- *   <li>High-cardinality key values, when known: {@code gen_ai.usage.input_tokens},
- *       {@code gen_ai.usage.output_tokens}, {@code gen_ai.response.finish_reasons}, and the request
- *       options the conventions name: {@code gen_ai.request.temperature}, {@code .top_p},
- *       {@code .top_k}, {@code .max_tokens} (Ollama's {@code num_predict}), {@code .seed},
+ *       {@code server.address}, {@code server.port}.
+ *   <li>High-cardinality key values (span attributes only), when known: {@code error.type} on a
+ *       call that did not succeed (see {@link #errorType}); {@code gen_ai.request.stream}
+ *       ({@code true}) on a streamed call; {@code gen_ai.usage.input_tokens},
+ *       {@code gen_ai.usage.output_tokens}, {@code gen_ai.response.finish_reasons},
+ *       {@code gen_ai.response.time_to_first_chunk} (seconds), Ollama's
+ *       {@code ollama.response.load_duration} (seconds), and the request options the conventions
+ *       name: {@code gen_ai.request.temperature}, {@code .top_p}, {@code .top_k},
+ *       {@code .max_tokens} (Ollama's {@code num_predict}), {@code .seed},
  *       {@code .stop_sequences}, {@code .presence_penalty}, {@code .frequency_penalty}.
+ *   <li>Only when {@code ollama.observation.capture-message-content} is on:
+ *       {@code gen_ai.input.messages}, {@code gen_ai.output.messages},
+ *       {@code gen_ai.system_instructions} (JSON, as the conventions define them).
  * </ul>
  *
- * <p>No prompt or completion text.
+ * <p>{@code error.type} is not a low-cardinality key value because it exists only on failure: a
+ * meter whose tag keys change from one call to the next is dropped by Prometheus. The GenAI meters
+ * carry it with {@code none} on success, like Spring Boot's own {@code error} tag.
  */
 public class DefaultOllamaObservationConvention implements OllamaObservationConvention {
   /** The observation's name. */
@@ -45,6 +57,16 @@ public class DefaultOllamaObservationConvention implements OllamaObservationConv
   public static final String INPUT_TOKENS = "gen_ai.usage.input_tokens";
   public static final String OUTPUT_TOKENS = "gen_ai.usage.output_tokens";
   public static final String FINISH_REASONS = "gen_ai.response.finish_reasons";
+  public static final String REQUEST_STREAM = "gen_ai.request.stream";
+  public static final String TIME_TO_FIRST_CHUNK = "gen_ai.response.time_to_first_chunk";
+  public static final String LOAD_DURATION = "ollama.response.load_duration";
+  public static final String INPUT_MESSAGES = "gen_ai.input.messages";
+  public static final String OUTPUT_MESSAGES = "gen_ai.output.messages";
+  public static final String SYSTEM_INSTRUCTIONS = "gen_ai.system_instructions";
+  /** {@code error.type} of a stream its caller closed or cancelled before its end. */
+  public static final String CANCELLED = "cancelled";
+  /** {@code error.type} of a call that ran out of a timeout. */
+  public static final String TIMEOUT = "timeout";
 
   /** Ollama option name and its GenAI attribute, in the order they are added. */
   private static final String[][] OPTIONS = {
@@ -79,14 +101,16 @@ public class DefaultOllamaObservationConvention implements OllamaObservationConv
         KeyValue.of(REQUEST_MODEL, orNone(call.model())),
         KeyValue.of(RESPONSE_MODEL, orNone(result == null ? null : result.responseModel())),
         KeyValue.of(SERVER_ADDRESS, call.serverAddress()),
-        KeyValue.of(SERVER_PORT, String.valueOf(call.serverPort())),
-        KeyValue.of(ERROR_TYPE, errorType(result)));
+        KeyValue.of(SERVER_PORT, String.valueOf(call.serverPort())));
   }
 
   @Override
   public KeyValues getHighCardinalityKeyValues(OllamaObservationContext context) {
     List<KeyValue> values = new ArrayList<>();
     CallInfo call = context.call();
+    if (call.streamed()) {
+      values.add(KeyValue.of(REQUEST_STREAM, "true"));
+    }
     for (String[] option : OPTIONS) {
       Number n = call.numberOption(option[0]);
       if (n != null) {
@@ -107,14 +131,62 @@ public class DefaultOllamaObservationConvention implements OllamaObservationConv
       if (result.doneReason() != null) {
         values.add(KeyValue.of(FINISH_REASONS, result.doneReason()));
       }
+      if (result.timeToFirstChunk() != null) {
+        values.add(KeyValue.of(TIME_TO_FIRST_CHUNK, seconds(result.timeToFirstChunk())));
+      }
+      if (result.loadDuration() != null) {
+        values.add(KeyValue.of(LOAD_DURATION, seconds(result.loadDuration())));
+      }
     }
+    String error = errorType(context);
+    if (error != null) {
+      values.add(KeyValue.of(ERROR_TYPE, error));
+    }
+    addIfPresent(values, INPUT_MESSAGES, context.inputMessages());
+    addIfPresent(values, SYSTEM_INSTRUCTIONS, context.systemInstructions());
+    addIfPresent(values, OUTPUT_MESSAGES, context.outputMessages());
     return KeyValues.of(values);
   }
 
-  /** The outcome of a call that did not succeed, {@code none} for one that did or is running. */
-  protected String errorType(@Nullable CallResult result) {
-    return result == null || OllamaCallEvent.OUTCOME_SUCCESS.equals(result.outcome())
-        ? KeyValue.NONE_VALUE : result.outcome();
+  /**
+   * {@code error.type} of a call that did not succeed; {@code null} for one that succeeded or is
+   * still running. The HTTP status for an error answer ({@code 404}, {@code 429}, {@code 500});
+   * {@code cancelled} for a stream its caller closed or cancelled (or left); {@code timeout} when
+   * a timeout ran out; otherwise the exception's class name (for example
+   * {@code dev.keyway.ollama.OllamaStreamException}, {@code dev.keyway.ollama.OllamaTransportException}).
+   * The GenAI meters use the same value.
+   */
+  public @Nullable String errorType(OllamaObservationContext context) {
+    CallResult result = context.result();
+    if (result == null || OllamaCallEvent.OUTCOME_SUCCESS.equals(result.outcome())) {
+      return null;
+    }
+    Throwable error = result.error();
+    if (OllamaCallEvent.OUTCOME_CANCELLED.equals(result.outcome()) || error instanceof OllamaCancelledException) {
+      return CANCELLED;
+    }
+    if (error instanceof OllamaHttpException http) {
+      return String.valueOf(http.status());
+    }
+    if (error == null) {
+      return result.status() > 0 ? String.valueOf(result.status()) : "_OTHER";
+    }
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof InterruptedIOException) { // SocketTimeoutException and OkHttp's call timeout
+        return TIMEOUT;
+      }
+    }
+    return error.getClass().getName();
+  }
+
+  private static void addIfPresent(List<KeyValue> values, String key, @Nullable String value) {
+    if (value != null) {
+      values.add(KeyValue.of(key, value));
+    }
+  }
+
+  private static String seconds(Duration d) {
+    return String.valueOf(d.toNanos() / 1e9);
   }
 
   private static String orNone(@Nullable String value) {

@@ -1,6 +1,7 @@
 package dev.keyway.ollama.spring.observation;
 
 import io.micrometer.common.KeyValues;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Records the GenAI meters of a call that has ended. An interface so that the observer does not
@@ -8,6 +9,9 @@ import io.micrometer.common.KeyValues;
  */
 interface GenAiMetrics {
 
-  /** Records the ended call of {@code context}, tagged with {@code lowCardinality}. */
-  void record(OllamaObservationContext context, KeyValues lowCardinality);
+  /**
+   * Records the ended call of {@code context}, tagged with {@code lowCardinality} and
+   * {@code error.type} ({@code errorType}, or {@code none} when the call did not fail).
+   */
+  void record(OllamaObservationContext context, KeyValues lowCardinality, @Nullable String errorType);
 }

@@ -1,8 +1,5 @@
 package dev.keyway.ollama.spring.observation;
 
-import dev.keyway.ollama.OllamaCallObserver;
-import dev.keyway.ollama.OllamaClient;
-import dev.keyway.ollama.OllamaServers;
 import dev.keyway.ollama.spring.OllamaAutoConfiguration;
 import dev.keyway.ollama.spring.OllamaClientCustomizer;
 import io.micrometer.common.KeyValues;
@@ -12,6 +9,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -21,40 +19,26 @@ import org.springframework.context.annotation.Configuration;
  * tracing bridge, the trace context sent upstream, and the GenAI meters when there is a
  * {@link MeterRegistry}. Without an {@code ObservationRegistry} bean (or with {@code ObservationRegistry.NOOP}), the
  * client gets no observer and calls cost nothing extra. Declare an
- * {@link OllamaObservationConvention} bean to change names or key values.
+ * {@link OllamaObservationConvention} bean to change names or key values. Prompt and answer text
+ * is recorded only with {@code ollama.observation.capture-message-content=true}.
  */
 @AutoConfiguration(before = OllamaAutoConfiguration.class)
 @ConditionalOnClass(ObservationRegistry.class)
+@EnableConfigurationProperties(OllamaObservationProperties.class)
 public class OllamaObservationAutoConfiguration {
 
   @Bean
   OllamaClientCustomizer ollamaObservationCustomizer(ObjectProvider<ObservationRegistry> registry,
-      ObjectProvider<OllamaObservationConvention> convention, ObjectProvider<GenAiMetrics> metrics) {
-    return new OllamaClientCustomizer() {
-      @Override
-      public void customize(OllamaClient.Builder builder) {
-        ObservationRegistry r = registry.getIfUnique();
-        if (r == null || r == ObservationRegistry.NOOP) {
-          return;
-        }
-        builder.observer(new ObservationCallObserver(r, convention.getIfUnique(), metrics.getIfUnique()));
+      ObjectProvider<OllamaObservationConvention> convention, ObjectProvider<GenAiMetrics> metrics,
+      OllamaObservationProperties properties) {
+    return builder -> {
+      ObservationRegistry r = registry.getIfUnique();
+      if (r == null || r == ObservationRegistry.NOOP) {
+        return;
       }
-
-      /**
-       * One server of several: its calls are observed as a single client's are (the span's
-       * server.address and server.port tell the servers apart), but not the router's own polls of
-       * /api/ps and /api/tags, which would make a trace every few seconds per server.
-       */
-      @Override
-      public void customize(String server, OllamaClient.Builder builder) {
-        ObservationRegistry r = registry.getIfUnique();
-        if (r == null || r == ObservationRegistry.NOOP) {
-          return;
-        }
-        OllamaCallObserver observer =
-            new ObservationCallObserver(r, convention.getIfUnique(), metrics.getIfUnique());
-        builder.observer((call, headers) -> OllamaServers.isPolling() ? null : observer.start(call, headers));
-      }
+      GenAiContent content = properties.isCaptureMessageContent()
+          ? new GenAiContent(properties.getMaxContentLength()) : null;
+      builder.observer(new ObservationCallObserver(r, convention.getIfUnique(), metrics.getIfUnique(), content));
     };
   }
 
@@ -69,7 +53,7 @@ public class OllamaObservationAutoConfiguration {
         private volatile @Nullable MicrometerGenAiMetrics delegate;
 
         @Override
-        public void record(OllamaObservationContext context, KeyValues low) {
+        public void record(OllamaObservationContext context, KeyValues low, @Nullable String errorType) {
           MicrometerGenAiMetrics d = delegate;
           if (d == null) {
             MeterRegistry m = registry.getIfUnique();
@@ -78,7 +62,7 @@ public class OllamaObservationAutoConfiguration {
             }
             d = delegate = new MicrometerGenAiMetrics(m);
           }
-          d.record(context, low);
+          d.record(context, low, errorType);
         }
       };
     }

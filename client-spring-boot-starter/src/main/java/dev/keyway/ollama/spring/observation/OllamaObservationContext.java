@@ -13,12 +13,17 @@ import org.jspecify.annotations.Nullable;
  * context ({@code traceparent}) into the call's {@linkplain UpstreamHeaders upstream headers}, which
  * the client sends to its own origin only.
  *
- * <p>Carries no prompt or completion text and no credential.
+ * <p>Carries no prompt or completion text unless {@code ollama.observation.capture-message-content}
+ * is on (then {@link #inputMessages()}, {@link #outputMessages()} and
+ * {@link #systemInstructions()}, and the call's request and answer), and never the credential.
  */
 public class OllamaObservationContext extends RequestReplySenderContext<UpstreamHeaders, CallResult> {
   private static final System.Logger LOG = System.getLogger("dev.keyway.ollama");
 
   private final CallInfo call;
+  private @Nullable String inputMessages;
+  private @Nullable String outputMessages;
+  private @Nullable String systemInstructions;
 
   public OllamaObservationContext(CallInfo call, UpstreamHeaders headers) {
     super(OllamaObservationContext::set);
@@ -64,6 +69,42 @@ public class OllamaObservationContext extends RequestReplySenderContext<Upstream
       case "api/embed", "api/embeddings" -> "embeddings";
       default -> endpoint.startsWith("api/") ? endpoint.substring(4) : endpoint;
     };
+  }
+
+  /**
+   * The request's messages as {@code gen_ai.input.messages} JSON, when content is captured;
+   * otherwise {@code null}.
+   */
+  public @Nullable String inputMessages() {
+    return inputMessages;
+  }
+
+  public void setInputMessages(@Nullable String inputMessages) {
+    this.inputMessages = inputMessages;
+  }
+
+  /**
+   * The answer as {@code gen_ai.output.messages} JSON, when content is captured and the call
+   * succeeded; otherwise {@code null}.
+   */
+  public @Nullable String outputMessages() {
+    return outputMessages;
+  }
+
+  public void setOutputMessages(@Nullable String outputMessages) {
+    this.outputMessages = outputMessages;
+  }
+
+  /**
+   * A generate request's {@code system} prompt as {@code gen_ai.system_instructions} JSON, when
+   * content is captured; otherwise {@code null}.
+   */
+  public @Nullable String systemInstructions() {
+    return systemInstructions;
+  }
+
+  public void setSystemInstructions(@Nullable String systemInstructions) {
+    this.systemInstructions = systemInstructions;
   }
 
   /** How the call ended, once it has; {@code null} before. */

@@ -3,6 +3,15 @@ package dev.keyway.ollama.spring.observation;
 import static io.micrometer.observation.tck.TestObservationRegistryAssert.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.keyway.ollama.RequestOptions;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
 
 import dev.keyway.ollama.OllamaClient;
 import dev.keyway.ollama.OllamaModelNotFoundException;
@@ -42,6 +51,7 @@ class OllamaObservationTest {
   static final String KEY = "kw-secret-observation-8086";
   static final String PROMPT = "secret-prompt-text: why is the sky blue?";
   static final String ANSWER = "Rayleigh scattering makes the sky blue.";
+  static final String SYSTEM = "secret-system: answer \"briefly\"\nplease";
   static final String TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
   static final String NAME = DefaultOllamaObservationConvention.NAME;
 
@@ -89,7 +99,10 @@ class OllamaObservationTest {
           .hasLowCardinalityKeyValueWithKey("gen_ai.response.model")
           .hasLowCardinalityKeyValue("server.address", "127.0.0.1")
           .hasLowCardinalityKeyValue("server.port", String.valueOf(standIn.port()))
-          .hasLowCardinalityKeyValue("error.type", "none")
+          .doesNotHaveLowCardinalityKeyValueWithKey("error.type")
+          .doesNotHaveHighCardinalityKeyValueWithKey("error.type")
+          .doesNotHaveHighCardinalityKeyValueWithKey("gen_ai.request.stream")
+          .hasHighCardinalityKeyValueWithKey("ollama.response.load_duration")
           .hasHighCardinalityKeyValueWithKey("gen_ai.usage.input_tokens")
           .hasHighCardinalityKeyValueWithKey("gen_ai.usage.output_tokens")
           .hasHighCardinalityKeyValue("gen_ai.response.finish_reasons", "stop")
@@ -122,18 +135,169 @@ class OllamaObservationTest {
   }
 
   @Test
-  void noPromptOrAnswerTextInKeyValuesOrMeters() {
+  void noPromptOrAnswerTextInKeyValuesEventsContextOrMetersByDefault() {
+    Events events = new Events();
+    registry.observationConfig().observationHandler(events);
     runner.run(context -> {
       OllamaClient client = context.getBean(OllamaClient.class);
       client.chat(chat("llama3.2"));
       try (OllamaStream<ChatResponse> s = client.chatStream(chat("llama3.2"))) {
         s.result();
       }
-      assertThat(registry).hasNumberOfObservationsEqualTo(2).hasHandledContextsThatSatisfy(contexts ->
-          assertThat(contexts).allSatisfy(c -> assertThat(c.getAllKeyValues() + " " + c.getContextualName()
-              + " " + c.getName()).doesNotContain("secret-prompt", "Rayleigh", KEY)));
+      client.generate(GenerateRequest.builder().model("llama3.2").prompt(PROMPT).system(SYSTEM).build());
+      assertThat(registry).hasNumberOfObservationsEqualTo(3).hasHandledContextsThatSatisfy(contexts ->
+          assertThat(contexts).allSatisfy(c -> {
+            OllamaObservationContext o = (OllamaObservationContext) c;
+            assertThat(o.inputMessages()).isNull();
+            assertThat(o.outputMessages()).isNull();
+            assertThat(o.systemInstructions()).isNull();
+            assertThat(o.call().request()).isNull();
+            assertThat(o.result().answer()).isNull();
+            assertThat(c.getAllKeyValues() + " " + c.getContextualName() + " " + c.getName()
+                + " " + o.call() + " " + o.result())
+                .doesNotContain("secret-prompt", "secret-system", "Rayleigh", KEY);
+          }));
+      assertThat(events.seen).isNotEmpty().allSatisfy(e -> assertThat(e).doesNotContain("secret-prompt", "Rayleigh"));
       assertThat(meters.getMeters()).allSatisfy(m -> assertThat(m.getId().toString())
-          .doesNotContain("secret-prompt", "Rayleigh", KEY));
+          .doesNotContain("secret-prompt", "secret-system", "Rayleigh", KEY));
+    });
+  }
+
+  @Test
+  void withTheOptInPromptAndAnswerAreRecordedAsGenAiMessages() {
+    runner.withPropertyValues("ollama.observation.capture-message-content=true").run(context -> {
+      OllamaClient client = context.getBean(OllamaClient.class);
+      try (OllamaStream<ChatResponse> s = client.chatStream(chat("llama3.2"))) {
+        s.result();
+      }
+      client.generate(GenerateRequest.builder().model("llama3.2").prompt(PROMPT).system(SYSTEM).build());
+      ObjectMapper json = new ObjectMapper();
+      assertThat(registry).hasHandledContextsThatSatisfy(contexts -> {
+        Observation.Context chat = contexts.get(0);
+        JsonNode input = json.readTree(chat.getHighCardinalityKeyValue("gen_ai.input.messages").getValue());
+        assertThat(input.get(0).get("role").asText()).isEqualTo("user");
+        assertThat(input.get(0).get("parts").get(0).get("type").asText()).isEqualTo("text");
+        assertThat(input.get(0).get("parts").get(0).get("content").asText()).isEqualTo(PROMPT);
+        JsonNode output = json.readTree(chat.getHighCardinalityKeyValue("gen_ai.output.messages").getValue());
+        assertThat(output.get(0).get("role").asText()).isEqualTo("assistant");
+        assertThat(output.get(0).get("finish_reason").asText()).isEqualTo("stop");
+        assertThat(output.get(0).get("parts").get(0).get("content").asText()).isEqualTo(ANSWER);
+        Observation.Context generate = contexts.get(1);
+        JsonNode system = json.readTree(generate.getHighCardinalityKeyValue("gen_ai.system_instructions").getValue());
+        assertThat(system.get(0).get("content").asText()).isEqualTo(SYSTEM);
+        assertThat(json.readTree(generate.getHighCardinalityKeyValue("gen_ai.input.messages").getValue())
+            .get(0).get("parts").get(0).get("content").asText()).isEqualTo(PROMPT);
+        // Content goes to spans only: never to a meter.
+        assertThat(chat.getLowCardinalityKeyValues().stream().map(KeyValue::getKey))
+            .doesNotContain("gen_ai.input.messages", "gen_ai.output.messages");
+      });
+      assertThat(meters.getMeters()).allSatisfy(m -> assertThat(m.getId().toString())
+          .doesNotContain("secret-prompt", "Rayleigh"));
+    });
+  }
+
+  @Test
+  void theOptInIsOffByDefaultAndDocumentedForIdes() throws Exception {
+    JsonNode metadata = new ObjectMapper().readTree(
+        getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json"));
+    java.util.Map<String, JsonNode> byName = new java.util.HashMap<>();
+    metadata.get("properties").forEach(p -> byName.put(p.get("name").asText(), p));
+    assertThat(byName.get("ollama.observation.capture-message-content").path("defaultValue").asBoolean(true)).isFalse();
+    assertThat(byName.get("ollama.observation.capture-message-content").path("description").asText())
+        .contains("personal data");
+    assertThat(byName.get("ollama.observation.max-content-length").path("defaultValue").asInt()).isEqualTo(16384);
+    runner.run(context -> assertThat(context.getBean(OllamaObservationProperties.class).isCaptureMessageContent()).isFalse());
+  }
+
+  @Test
+  void recordedContentIsCutAtTheConfiguredLength() {
+    runner.withPropertyValues("ollama.observation.capture-message-content=true",
+        "ollama.observation.max-content-length=6").run(context -> {
+      context.getBean(OllamaClient.class).chat(chat("llama3.2"));
+      assertThat(registry).hasSingleObservationThat()
+          .hasHighCardinalityKeyValue("gen_ai.input.messages",
+              "[{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"secret…\"}]}]");
+    });
+  }
+
+  /** The parent of each kind of call: the observation current where the call was made. */
+  @Test
+  void everyKindOfCallIsAChildOfTheObservationCurrentWhereItWasMade() {
+    runner.run(context -> {
+      OllamaClient client = context.getBean(OllamaClient.class);
+      Observation parent = Observation.start("request", registry);
+      Flow.Publisher<ChatResponse> publisher;
+      try (Observation.Scope scope = parent.openScope()) {
+        client.chat(chat("llama3.2"));
+        try (OllamaStream<ChatResponse> s = client.chatStream(chat("llama3.2"))) {
+          s.result();
+        }
+        client.chatStream(chat("llama3.2"), RequestOptions.none(), chunk -> {}).future().get(10, TimeUnit.SECONDS);
+        publisher = client.publisher(() -> client.chatStream(chat("llama3.2")));
+      }
+      // Subscribed outside the parent's scope, from a thread where nothing is current.
+      assertThat(registry.getCurrentObservation()).isNull();
+      CountDownLatch done = new CountDownLatch(1);
+      publisher.subscribe(new Flow.Subscriber<>() {
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+          s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(ChatResponse item) {}
+
+        @Override
+        public void onError(Throwable throwable) {
+          done.countDown();
+        }
+
+        @Override
+        public void onComplete() {
+          done.countDown();
+        }
+      });
+      assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+      parent.stop();
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(registry)
+          .hasNumberOfObservationsWithNameEqualTo(NAME, 4));
+      assertThat(registry).hasHandledContextsThatSatisfy(contexts -> assertThat(contexts)
+          .filteredOn(c -> NAME.equals(c.getName())).hasSize(4)
+          .allSatisfy(c -> assertThat(c.getParentObservation()).isSameAs(parent)));
+    });
+  }
+
+  @Test
+  void aPublisherSubscriberThatCancelsEndsTheObservationAsCancelled() {
+    runner.run(context -> {
+      OllamaClient client = context.getBean(OllamaClient.class);
+      java.util.concurrent.atomic.AtomicReference<Flow.Subscription> subscription =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      client.publisher(() -> client.chatStream(chat("llama3.2"))).subscribe(new Flow.Subscriber<>() {
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+          subscription.set(s);
+          s.request(1);
+        }
+
+        @Override
+        public void onNext(ChatResponse item) {
+          subscription.get().cancel();
+        }
+
+        @Override
+        public void onError(Throwable throwable) {}
+
+        @Override
+        public void onComplete() {}
+      });
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+          assertThat(registry).hasSingleObservationThat().hasBeenStopped());
+      assertThat(registry).hasSingleObservationThat()
+          .hasHighCardinalityKeyValue("error.type", "cancelled")
+          .doesNotHaveError();
+      assertThat(meters.get("gen_ai.client.operation.duration").tag("error.type", "cancelled").timer().count())
+          .isEqualTo(1);
     });
   }
 
@@ -143,7 +307,7 @@ class OllamaObservationTest {
       assertThatThrownBy(() -> context.getBean(OllamaClient.class).chat(chat("no-such-model")))
           .isInstanceOf(OllamaModelNotFoundException.class);
       assertThat(registry).hasSingleObservationThat()
-          .hasLowCardinalityKeyValue("error.type", "model_not_found")
+          .hasHighCardinalityKeyValue("error.type", "404")
           .hasLowCardinalityKeyValue("gen_ai.response.model", "none")
           .hasError()
           .hasBeenStopped();
@@ -164,7 +328,9 @@ class OllamaObservationTest {
         assertThat(registry).hasSingleObservationThat().hasBeenStopped();
       }
       assertThat(registry).hasSingleObservationThat()
-          .hasLowCardinalityKeyValue("error.type", "none")
+          .doesNotHaveHighCardinalityKeyValueWithKey("error.type")
+          .hasHighCardinalityKeyValue("gen_ai.request.stream", "true")
+          .hasHighCardinalityKeyValueWithKey("gen_ai.response.time_to_first_chunk")
           .hasHighCardinalityKeyValue("gen_ai.response.finish_reasons", "stop")
           .hasHighCardinalityKeyValueWithKey("gen_ai.usage.output_tokens");
     });
@@ -179,7 +345,7 @@ class OllamaObservationTest {
       }
       assertThat(registry).hasSingleObservationThat()
           .hasBeenStopped()
-          .hasLowCardinalityKeyValue("error.type", "cancelled")
+          .hasHighCardinalityKeyValue("error.type", "cancelled")
           .doesNotHaveError();
     });
   }
@@ -193,7 +359,7 @@ class OllamaObservationTest {
       }
       assertThat(registry).hasSingleObservationThat()
           .hasBeenStopped()
-          .hasLowCardinalityKeyValue("error.type", "stream_error")
+          .hasHighCardinalityKeyValue("error.type", "dev.keyway.ollama.OllamaStreamException")
           .thenError().isInstanceOf(OllamaStreamException.class);
     });
   }
@@ -241,6 +407,29 @@ class OllamaObservationTest {
       assertThat(existing.count()).isEqualTo(1);
       assertThat(existing.totalTime(java.util.concurrent.TimeUnit.NANOSECONDS))
           .isEqualTo(duration.totalTime(java.util.concurrent.TimeUnit.NANOSECONDS));
+      assertThat(meters.find("gen_ai.client.operation.time_to_first_chunk").timer()).isNull(); // not streamed
+      assertThat(meters.get("ollama.client.model.load.duration").tag("gen_ai.request.model", "llama3.2").timer().count())
+          .isEqualTo(1);
+    });
+  }
+
+  @Test
+  void aStreamRecordsItsTimeToFirstChunkWithTheSameTags() {
+    runner.run(context -> {
+      try (OllamaStream<ChatResponse> s = context.getBean(OllamaClient.class).chatStream(chat("llama3.2"))) {
+        s.result();
+      }
+      Timer ttfc = meters.get("gen_ai.client.operation.time_to_first_chunk")
+          .tag("gen_ai.operation.name", "chat").tag("gen_ai.provider.name", "ollama")
+          .tag("gen_ai.request.model", "llama3.2").tag("error.type", "none").timer();
+      assertThat(ttfc.count()).isEqualTo(1);
+      Timer duration = meters.get("gen_ai.client.operation.duration").timer();
+      assertThat(ttfc.totalTime(TimeUnit.NANOSECONDS)).isPositive()
+          .isLessThanOrEqualTo(duration.totalTime(TimeUnit.NANOSECONDS));
+      assertThat(meters.get("ollama.client.model.load.duration").timer().count()).isEqualTo(1);
+      // One tag set for every meter: Prometheus drops a meter whose tag keys differ.
+      assertThat(ttfc.getId().getTags().stream().map(io.micrometer.core.instrument.Tag::getKey).toList())
+          .isEqualTo(duration.getId().getTags().stream().map(io.micrometer.core.instrument.Tag::getKey).toList());
     });
   }
 
@@ -266,6 +455,21 @@ class OllamaObservationTest {
       assertThat(registry).doesNotHaveAnyObservation();
       assertThat(standIn.takeRequest().header("traceparent")).isNull();
     });
+  }
+
+  /** Every event any observation saw, as text. */
+  static final class Events implements ObservationHandler<Observation.Context> {
+    final java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public void onEvent(Observation.Event event, Observation.Context context) {
+      seen.add(event.getName() + " " + event.getContextualName());
+    }
+
+    @Override
+    public boolean supportsContext(Observation.Context context) {
+      return true;
+    }
   }
 
   /** What a tracing bridge does on start: injects its context through the sender's setter. */

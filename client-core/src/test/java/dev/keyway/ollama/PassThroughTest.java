@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.Socket;
 import java.util.concurrent.CompletableFuture;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -42,6 +43,46 @@ class PassThroughTest extends MockServerTest {
     assertThat(recorded.getHeader("X-API-Key")).isEqualTo(KEY);
     assertThat(recorded.getHeader("Accept")).isEqualTo("application/x-ndjson");
     assertThat(recorded.getHeader("Accept-Encoding")).isEqualTo("identity");
+  }
+
+  /**
+   * The relayed body's read timeout is kept by the client's stall watch, not by Okio around every
+   * read: a stream that stops sending fails with a {@link java.net.SocketTimeoutException} after the
+   * read timeout, and one that keeps sending slower than the timeout in total is relayed whole.
+   */
+  @Test
+  void aRelayedStreamThatStallsLongerThanTheReadTimeoutFailsWithATimeout() throws Exception {
+    String lines = "{\"message\":{\"content\":\"a\"},\"done\":false}\n{\"done\":true}\n";
+    // the first 20 bytes (the 13-byte request body is read at once), then nothing for 5 s
+    server.enqueue(ndjson(lines).throttleBody(20, 5, TimeUnit.SECONDS));
+    RequestOptions shortRead = RequestOptions.builder().readTimeout(Duration.ofMillis(300)).build();
+
+    try (PassThroughResponse answer = client.passThrough(PassThroughRequest.post("api/chat",
+        "{\"model\":\"m\"}".getBytes(StandardCharsets.UTF_8)).streaming(true).options(shortRead))) {
+      InputStream body = answer.body();
+      assertThat(body.readNBytes(5)).hasSize(5);
+      assertThatThrownBy(body::readAllBytes)
+          .isInstanceOf(java.net.SocketTimeoutException.class)
+          .message().doesNotContain(KEY);
+    }
+  }
+
+  @Test
+  void aRelayedStreamSlowerInTotalThanTheReadTimeoutIsRelayedWhole() throws Exception {
+    StringBuilder lines = new StringBuilder();
+    for (int i = 0; i < 8; i++) {
+      lines.append("{\"message\":{\"content\":\"t").append(i).append("\"},\"done\":false}\n");
+    }
+    lines.append("{\"done\":true}\n");
+    // one line about every 100 ms: about 0.9 s in all, each wait far below the 400 ms timeout
+    server.enqueue(ndjson(lines.toString()).throttleBody(40, 100, TimeUnit.MILLISECONDS));
+    RequestOptions shortRead = RequestOptions.builder().readTimeout(Duration.ofMillis(400)).build();
+
+    try (PassThroughResponse answer = client.passThrough(PassThroughRequest.post("api/chat",
+        "{\"model\":\"m\"}".getBytes(StandardCharsets.UTF_8)).streaming(true).options(shortRead))) {
+      assertThat(new String(answer.body().readAllBytes(), StandardCharsets.UTF_8))
+          .isEqualTo(lines.toString());
+    }
   }
 
   @Test

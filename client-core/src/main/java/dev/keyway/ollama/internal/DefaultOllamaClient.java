@@ -425,8 +425,7 @@ public final class DefaultOllamaClient implements OllamaClient {
     Exchange exchange = execute(http, request.options(), new Cancellation(), tracker);
     boolean endsWithDone = request.streaming()
         && (request.path().equals("api/chat") || request.path().equals("api/generate"));
-    return new RelayedResponse(exchange.call(), exchange.response(), redactor, tracker, request.streaming(),
-        endsWithDone, errors);
+    return new RelayedResponse(exchange, redactor, tracker, request.streaming(), endsWithDone, errors);
   }
 
   private CallTracker track(String endpoint, @Nullable String model, boolean streamed) {

@@ -6,7 +6,9 @@ import dev.keyway.ollama.PassThroughResponse;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.SocketTimeoutException;
 import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import okhttp3.Call;
 import okhttp3.Response;
@@ -36,18 +38,24 @@ final class RelayedResponse implements PassThroughResponse {
   private final boolean endsWithDone;
   private final AtomicBoolean cancelled = new AtomicBoolean();
 
-  RelayedResponse(Call call, Response response, Redactor redactor) {
-    this(call, response, redactor, CallTracker.NONE, false, false, null);
-  }
+  /** The body's read timeout, kept by {@link StallWatch}; null when the client has none. */
+  private final @Nullable Timed timed;
 
-  RelayedResponse(Call call, Response response, Redactor redactor, CallTracker tracker, boolean streamed,
-      boolean endsWithDone, @Nullable HttpErrors errors) {
-    this.call = call;
+  RelayedResponse(DefaultOllamaClient.Exchange exchange, Redactor redactor, CallTracker tracker,
+      boolean streamed, boolean endsWithDone, @Nullable HttpErrors errors) {
+    this.call = exchange.call();
     this.streamed = streamed;
     this.endsWithDone = endsWithDone;
-    this.response = response;
+    this.response = exchange.response();
     this.tracker = tracker;
-    InputStream redacted = redactor.redact(response.body().byteStream());
+    InputStream raw = response.body().byteStream();
+    if (exchange.readTimeoutMillis() > 0) {
+      timed = new Timed(raw, TimeUnit.MILLISECONDS.toNanos(exchange.readTimeoutMillis()));
+      raw = timed;
+    } else {
+      timed = null;
+    }
+    InputStream redacted = redactor.redact(raw);
     this.body = tracker.active() && errors != null ? new Observed(redacted, errors) : redacted;
   }
 
@@ -81,6 +89,9 @@ final class RelayedResponse implements PassThroughResponse {
   @Override
   public void close() {
     try {
+      if (timed != null) {
+        StallWatch.INSTANCE.remove(timed);
+      }
       response.close();
     } finally {
       if (streamed || !(body instanceof Observed observed)) {
@@ -94,6 +105,78 @@ final class RelayedResponse implements PassThroughResponse {
   @Override
   public String toString() {
     return "PassThroughResponse{" + response.code() + " " + contentType() + "}";
+  }
+
+  /**
+   * The body with its read timeout enforced by {@link StallWatch} instead of Okio's watchdog around
+   * every socket read (which, with thousands of relayed streams, costs a lock and a sorted insert
+   * per read: the largest part of the gateway's CPU at 2,000 streams). A read that waits longer
+   * than the timeout cancels the call and fails with a {@link SocketTimeoutException}, as Okio's
+   * would.
+   */
+  private final class Timed extends FilterInputStream implements StallWatch.Watched {
+    private final long timeoutNanos;
+    /** {@link System#nanoTime()} when the current read began (never 0 then); 0 between reads. */
+    private volatile long readingSince;
+    private volatile boolean stalled;
+    private boolean watched;
+
+    Timed(InputStream in, long timeoutNanos) {
+      super(in);
+      this.timeoutNanos = timeoutNanos;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      int n = read(one, 0, 1);
+      return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (!watched) { // on the reading thread, before its first read: Okio's timeout off, ours on
+        watched = true;
+        response.body().source().timeout().timeout(0, TimeUnit.NANOSECONDS);
+        StallWatch.INSTANCE.add(this);
+      }
+      readingSince = System.nanoTime() | 1;
+      int n;
+      try {
+        n = in.read(b, off, len);
+      } catch (IOException e) {
+        StallWatch.INSTANCE.remove(this);
+        if (stalled) {
+          SocketTimeoutException timeout = new SocketTimeoutException("no byte from upstream for "
+              + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms (the client's read timeout)");
+          timeout.initCause(e);
+          throw timeout;
+        }
+        throw e;
+      } finally {
+        readingSince = 0;
+      }
+      if (n < 0) {
+        StallWatch.INSTANCE.remove(this);
+      }
+      return n;
+    }
+
+    @Override
+    public long readingSince() {
+      return readingSince;
+    }
+
+    @Override
+    public long timeoutNanos() {
+      return timeoutNanos;
+    }
+
+    @Override
+    public void stalled() {
+      stalled = true;
+      call.cancel();
+    }
   }
 
   /** The body, telling the tracker of the first bytes, the end and a failed read. */

@@ -46,25 +46,9 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
   private @Nullable ParserWindow window;
   // The read timeout is enforced by StallWatch rather than by Okio around every read.
   private final long readTimeoutNanos;
-  private final StallWatch.Watched watch = new StallWatch.Watched() {
-    @Override
-    public long readingSince() {
-      ParserWindow w = window;
-      return w == null ? 0 : w.readingSince;
-    }
-
-    @Override
-    public long timeoutNanos() {
-      return readTimeoutNanos;
-    }
-
-    @Override
-    public void stalled() {
-      stalled = true;
-      call.cancel();
-    }
-  };
-  private volatile boolean stalled;
+  // Holds the call and the parser window, never this stream: a stream the caller drops can be
+  // collected (and its cleaner run) while the watch still has it.
+  private final Watch watch;
   private @Nullable T next;
   private int chunks;
   private boolean iteratorTaken;
@@ -85,17 +69,55 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
     this.source = response.body().source();
     this.decoder = decoder;
     this.readTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(exchange.readTimeoutMillis());
+    this.watch = new Watch(call, readTimeoutNanos);
     this.accumulator = accumulator;
     this.errors = errors;
     this.redactor = redactor;
     this.tracker = tracker;
-    this.abandon = tracker.observedAndOpen()
-        ? Abandon.CLEANER.register(this, new Abandon(tracker, call)) : null;
+    // Observed streams, and streams the stall watch will hold: either must not outlive a drop.
+    this.abandon = tracker.observedAndOpen() || readTimeoutNanos > 0
+        ? Abandon.CLEANER.register(this, new Abandon(tracker, call, watch)) : null;
+  }
+
+  /**
+   * The read timeout of one stream, enforced by {@link StallWatch}. Refers to the call and the
+   * parser window only.
+   */
+  static final class Watch implements StallWatch.Watched {
+    private final Call call;
+    private final long timeoutNanos;
+    volatile @Nullable ParserWindow window;
+    volatile boolean stalled;
+    /** The stream ended (read to its end, failed or closed): nothing left to cancel. */
+    volatile boolean done;
+
+    Watch(Call call, long timeoutNanos) {
+      this.call = call;
+      this.timeoutNanos = timeoutNanos;
+    }
+
+    @Override
+    public long readingSince() {
+      ParserWindow w = window;
+      return w == null ? 0 : w.readingSince;
+    }
+
+    @Override
+    public long timeoutNanos() {
+      return timeoutNanos;
+    }
+
+    @Override
+    public void stalled() {
+      stalled = true;
+      call.cancel();
+    }
   }
 
   /**
    * Ends the call of a stream that became unreachable while open: the caller dropped it without
-   * closing it or reading it to the end. Holds the tracker and the call, never the stream.
+   * closing it or reading it to the end. Holds the tracker, the call and the watch, never the
+   * stream.
    */
   static final class Abandon implements Runnable {
     static final Cleaner CLEANER = Cleaner.create(r -> {
@@ -105,15 +127,19 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
     });
     private final CallTracker tracker;
     private final Call call;
+    private final Watch watch;
 
-    Abandon(CallTracker tracker, Call call) {
+    Abandon(CallTracker tracker, Call call, Watch watch) {
       this.tracker = tracker;
       this.call = call;
+      this.watch = watch;
     }
 
     @Override
     public void run() {
-      if (tracker.abandoned()) {
+      StallWatch.INSTANCE.remove(watch);
+      boolean ended = tracker.abandoned();
+      if (ended || !watch.done) {
         call.cancel(); // the server sees the disconnect and stops generating
       }
     }
@@ -121,6 +147,7 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
 
   /** The stream has ended: nothing is left for the cleaner to do. */
   private void ended() {
+    watch.done = true;
     if (abandon != null) {
       abandon.clean(); // a no-op for the tracker, which has ended
     }
@@ -194,6 +221,7 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
     try {
       if (parser == null) {
         window = new ParserWindow(source.inputStream());
+        watch.window = window;
         if (readTimeoutNanos > 0) {
           source.timeout().timeout(0, TimeUnit.NANOSECONDS); // OkHttp sets it again per exchange
           StallWatch.INSTANCE.add(watch);
@@ -235,10 +263,10 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
     } catch (JsonProcessingException e) {
       throw invalidChunk(e);
     } catch (IOException e) {
-      IOException cause = stalled ? new SocketTimeoutException("read timed out after "
+      IOException cause = watch.stalled ? new SocketTimeoutException("read timed out after "
           + TimeUnit.NANOSECONDS.toMillis(readTimeoutNanos) + " ms") : e;
       throw errors.fromIo(cause, response.request(), "after " + chunks + " chunk(s) of the stream",
-          closedByCaller && !stalled);
+          closedByCaller && !watch.stalled);
     }
   }
 

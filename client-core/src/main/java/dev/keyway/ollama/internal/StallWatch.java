@@ -52,6 +52,11 @@ final class StallWatch {
     streams.remove(stream);
   }
 
+  /** Whether {@code stream} is watched now; for tests. */
+  boolean watches(Watched stream) {
+    return streams.contains(stream);
+  }
+
   private static long tickFor(Watched stream) {
     return Math.max(MIN_TICK, Math.min(MAX_TICK, stream.timeoutNanos() / 10));
   }

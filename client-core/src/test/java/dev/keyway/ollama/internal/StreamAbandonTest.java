@@ -33,18 +33,30 @@ class StreamAbandonTest {
   void anAbandonedOpenStreamEndsCancelledAndItsCallIsCancelled() {
     CallTracker tracker = begun();
     assertThat(tracker.observedAndOpen()).isTrue();
-    new NdjsonStream.Abandon(tracker, call).run();
+    new NdjsonStream.Abandon(tracker, call, new NdjsonStream.Watch(call, 0)).run();
     assertThat(ended).singleElement()
         .satisfies(r -> assertThat(r.outcome()).isEqualTo(OllamaCallEvent.OUTCOME_CANCELLED));
     assertThat(call.isCanceled()).isTrue();
     assertThat(tracker.observedAndOpen()).isFalse();
   }
 
+  /** Unobserved, but held by the stall watch: the cleaner frees the watch and cancels the call. */
+  @Test
+  void anAbandonedUnobservedStreamLeavesTheStallWatchAndItsCallIsCancelled() {
+    NdjsonStream.Watch watch = new NdjsonStream.Watch(call, 60_000_000_000L);
+    StallWatch.INSTANCE.add(watch);
+    new NdjsonStream.Abandon(CallTracker.NONE, call, watch).run();
+    assertThat(StallWatch.INSTANCE.watches(watch)).isFalse();
+    assertThat(call.isCanceled()).isTrue();
+  }
+
   @Test
   void aStreamThatHadEndedIsLeftAlone() {
     CallTracker tracker = begun();
     tracker.success(1, 2);
-    new NdjsonStream.Abandon(tracker, call).run();
+    NdjsonStream.Watch watch = new NdjsonStream.Watch(call, 0);
+    watch.done = true; // as the stream's end sets it
+    new NdjsonStream.Abandon(tracker, call, watch).run();
     assertThat(ended).singleElement()
         .satisfies(r -> assertThat(r.outcome()).isEqualTo(OllamaCallEvent.OUTCOME_SUCCESS));
     assertThat(call.isCanceled()).isFalse();

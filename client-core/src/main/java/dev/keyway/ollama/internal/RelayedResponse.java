@@ -107,6 +107,20 @@ final class RelayedResponse implements PassThroughResponse {
     return "PassThroughResponse{" + response.code() + " " + contentType() + "}";
   }
 
+  /** A filter whose single-byte read goes through its block read, where the work is. */
+  private abstract static class BlockReads extends FilterInputStream {
+    BlockReads(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      int n = read(one, 0, 1);
+      return n < 0 ? -1 : one[0] & 0xff;
+    }
+  }
+
   /**
    * The body with its read timeout enforced by {@link StallWatch} instead of Okio's watchdog around
    * every socket read (which, with thousands of relayed streams, costs a lock and a sorted insert
@@ -114,7 +128,7 @@ final class RelayedResponse implements PassThroughResponse {
    * than the timeout cancels the call and fails with a {@link SocketTimeoutException}, as Okio's
    * would.
    */
-  private final class Timed extends FilterInputStream implements StallWatch.Watched {
+  private final class Timed extends BlockReads implements StallWatch.Watched {
     private final long timeoutNanos;
     /** {@link System#nanoTime()} when the current read began (never 0 then); 0 between reads. */
     private volatile long readingSince;
@@ -124,13 +138,6 @@ final class RelayedResponse implements PassThroughResponse {
     Timed(InputStream in, long timeoutNanos) {
       super(in);
       this.timeoutNanos = timeoutNanos;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      int n = read(one, 0, 1);
-      return n < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override
@@ -180,7 +187,7 @@ final class RelayedResponse implements PassThroughResponse {
   }
 
   /** The body, telling the tracker of the first bytes, the end and a failed read. */
-  private final class Observed extends FilterInputStream {
+  private final class Observed extends BlockReads {
     private final HttpErrors errors;
     /** Bytes of the line being read (since the last line break). */
     private final Line current = new Line();
@@ -193,13 +200,6 @@ final class RelayedResponse implements PassThroughResponse {
     Observed(InputStream in, HttpErrors errors) {
       super(in);
       this.errors = errors;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      int n = read(one, 0, 1);
-      return n < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override

@@ -113,6 +113,7 @@ class GatewayLimitsFuzzTest {
     String endpoint = ENDPOINTS.get(raw[0] & 3);
     int copies = ((raw[0] >> 2) & 3) % 3 + 1;
     byte[] body = Arrays.copyOfRange(raw, 1, raw.length);
+    String sent = new String(body, StandardCharsets.UTF_8);
     URI uri = URI.create("http://127.0.0.1:" + LimitsApps.port(app) + "/ollama/" + endpoint);
     List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
     for (int i = 0; i < copies; i++) {
@@ -123,7 +124,10 @@ class GatewayLimitsFuzzTest {
     for (CompletableFuture<HttpResponse<String>> answer : answers) {
       HttpResponse<String> r = answer.get(30, TimeUnit.SECONDS);
       check(r.statusCode() < 500, endpoint + " answered " + r.statusCode() + ": " + r.body());
-      check(!r.body().contains(KEY), endpoint + " answered with the credential in the body");
+      // A refusal quotes what the browser sent ("model X is not allowed"): when the input itself
+      // carries the key's characters, that echo is the browser's own bytes, not the credential.
+      check(!r.body().contains(KEY) || sent.contains(KEY),
+          endpoint + " answered with the credential in the body");
       check(!r.headers().map().toString().contains(KEY), endpoint + " answered with the credential in a header");
       if (r.statusCode() == 429) {
         check(r.headers().firstValue("Retry-After").isPresent(), "429 without Retry-After");

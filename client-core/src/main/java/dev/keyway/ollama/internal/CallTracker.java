@@ -8,6 +8,8 @@ import dev.keyway.ollama.model.ChatResponse;
 import dev.keyway.ollama.model.EmbedResponse;
 import dev.keyway.ollama.model.GenerateResponse;
 import java.lang.System.Logger.Level;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
@@ -33,8 +35,20 @@ final class CallTracker {
   private volatile OllamaCallObserver.@Nullable Scope scope;
   private volatile @Nullable Throwable error;
   private volatile @Nullable Object answer;
-  // Written only by the thread reading the stream; read by whichever thread ends the call.
-  private volatile long chunks;
+  /**
+   * Written only by the thread reading the stream, read by whichever thread ends the call: opaque
+   * access (no tearing, no fence per chunk; a volatile increment fenced every chunk).
+   */
+  private long chunks;
+  private static final VarHandle CHUNKS;
+
+  static {
+    try {
+      CHUNKS = MethodHandles.lookup().findVarHandle(CallTracker.class, "chunks", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   CallTracker(@Nullable OllamaCallListener listener, String endpoint, @Nullable String model, boolean streamed) {
     this(listener, endpoint, model, streamed, null, null);
@@ -146,7 +160,7 @@ final class CallTracker {
   /** A content chunk (not the final {@code done} chunk) was handed to the caller. */
   void delivered() {
     if (listener != null) {
-      chunks++; // single writer: the thread reading the stream
+      CHUNKS.setOpaque(this, chunks + 1); // single writer: the thread reading the stream
     }
   }
 
@@ -181,7 +195,7 @@ final class CallTracker {
     }
     Duration ttfc = streamed && firstChunkNanos >= 0 ? Duration.ofNanos(firstChunkNanos - start) : null;
     OllamaCallEvent event = new OllamaCallEvent(endpoint, model, streamed, outcome, status,
-        Duration.ofNanos(now - start), ttfc, tokens, promptTokens, streamed ? chunks : 0);
+        Duration.ofNanos(now - start), ttfc, tokens, promptTokens, streamed ? (long) CHUNKS.getOpaque(this) : 0);
     try {
       listener.onCallEnd(event);
     } catch (RuntimeException e) {

@@ -42,13 +42,11 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import okhttp3.Call;
-import okhttp3.ConnectionPool;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -68,8 +66,7 @@ public final class DefaultOllamaClient implements OllamaClient {
   static final int MAX_IDLE_CONNECTIONS = 32;
 
   private final HttpUrl baseUrl;
-  private final OkHttpClient http;
-  private final boolean ownsPool;
+  private final Pools http;
   private final Transport transport;
   private final HttpErrors errors;
   private final Redactor redactor;
@@ -96,7 +93,6 @@ public final class DefaultOllamaClient implements OllamaClient {
     this.maxAnswerSize = config.maxAnswerSize();
     this.redactor = new Redactor(config.credentialValue());
     this.errors = new HttpErrors(config.credentialHeader(), redactor);
-    this.ownsPool = config.okHttpClient() == null;
     this.http = buildHttp(config);
     this.transport = new Transport(baseUrl, http, RetryPolicy.create(config), errors, redactor, closed,
         config.maxAnswerSize());
@@ -137,15 +133,9 @@ public final class DefaultOllamaClient implements OllamaClient {
         url.host());
   }
 
-  private OkHttpClient buildHttp(ClientConfig config) {
-    OkHttpClient.Builder b;
-    if (config.okHttpClient() != null) {
-      b = config.okHttpClient().newBuilder();
-    } else {
-      // OkHttp keeps 5 idle connections by default: a backend with more concurrent calls than
-      // that would open and close a connection for most of them.
-      b = new OkHttpClient.Builder().connectionPool(new ConnectionPool(MAX_IDLE_CONNECTIONS, 5, TimeUnit.MINUTES));
-    }
+  private Pools buildHttp(ClientConfig config) {
+    OkHttpClient own = config.okHttpClient();
+    OkHttpClient.Builder b = own != null ? own.newBuilder() : new OkHttpClient.Builder();
     b.connectTimeout(config.connectTimeout())
         .readTimeout(config.readTimeout())
         .writeTimeout(config.readTimeout())
@@ -173,7 +163,9 @@ public final class DefaultOllamaClient implements OllamaClient {
     }
     // Calls are executed synchronously (async streams run on our executor), so OkHttp's
     // dispatcher limits and threads never come into play.
-    return b.build();
+    // OkHttp keeps 5 idle connections by default: a backend with more concurrent calls than that
+    // would open and close a connection for most of them.
+    return own != null ? Pools.callers(b.build()) : Pools.owned(b, MAX_IDLE_CONNECTIONS);
   }
 
   @Override
@@ -536,9 +528,7 @@ public final class DefaultOllamaClient implements OllamaClient {
     if (ownedExecutor != null) {
       ownedExecutor.shutdownNow();
     }
-    if (ownsPool) {
-      http.connectionPool().evictAll();
-    }
+    http.evictOwned();
   }
 
   @Override

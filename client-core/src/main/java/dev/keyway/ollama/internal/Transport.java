@@ -38,14 +38,14 @@ final class Transport {
   private static final int MAX_EXCERPT_BYTES = 8 * 1024;
 
   private final HttpUrl baseUrl;
-  private final OkHttpClient http;
+  private final Pools http;
   private final Retry retry;
   private final HttpErrors errors;
   private final Redactor redactor;
   private final AtomicBoolean closed;
   private final long maxAnswerSize;
 
-  Transport(HttpUrl baseUrl, OkHttpClient http, Retry retry, HttpErrors errors, Redactor redactor,
+  Transport(HttpUrl baseUrl, Pools http, Retry retry, HttpErrors errors, Redactor redactor,
       AtomicBoolean closed, long maxAnswerSize) {
     this.maxAnswerSize = maxAnswerSize;
     this.baseUrl = baseUrl;
@@ -189,10 +189,11 @@ final class Transport {
   }
 
   private OkHttpClient forOptions(RequestOptions options) {
+    OkHttpClient pool = http.pick();
     if (!options.hasTimeoutOverrides()) {
-      return http;
+      return pool;
     }
-    OkHttpClient.Builder b = http.newBuilder();
+    OkHttpClient.Builder b = pool.newBuilder();
     if (options.connectTimeout() != null) {
       b.connectTimeout(options.connectTimeout());
     }

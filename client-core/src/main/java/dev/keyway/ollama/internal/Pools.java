@@ -1,0 +1,101 @@
+package dev.keyway.ollama.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import okhttp3.Call;
+import okhttp3.ConnectionPool;
+import okhttp3.EventListener;
+import okhttp3.OkHttpClient;
+
+/**
+ * The OkHttp clients a call may go through: the caller's own client alone, or, when the client
+ * owns its connections, {@value #POOLS} clients that differ only in their connection pool.
+ *
+ * <p>Why several: OkHttp 4's pool scans every connection it holds, busy or idle, when a call looks
+ * for one and when a call ends. With thousands of streams open through a gateway that scan was a
+ * fifth of the process's CPU. While fewer than {@value #SPREAD_ABOVE} calls are open every call
+ * uses the first pool, so connection reuse is exactly a single pool's; above that a call picks a
+ * pool at random and each scan covers about an eighth of the connections.
+ */
+final class Pools {
+  static final int POOLS = 8;
+  /** Open calls beyond which calls spread over the pools. */
+  static final int SPREAD_ABOVE = 64;
+  private static final int OTHER_POOLS_IDLE = 8;
+
+  private final List<OkHttpClient> clients;
+  /** Calls started and not yet ended (OkHttp's callEnd/callFailed), only when spreading. */
+  private final AtomicInteger open = new AtomicInteger();
+
+  private Pools(List<OkHttpClient> clients) {
+    this.clients = clients;
+  }
+
+  /** The caller's client: its pool is theirs, calls all go through it. */
+  static Pools callers(OkHttpClient client) {
+    return new Pools(List.of(client));
+  }
+
+  /**
+   * Our own pools, built from {@code builder} (which must not carry a pool or an event listener
+   * of the caller's): the first keeps {@code maxIdle} idle connections, the others fewer.
+   */
+  static Pools owned(OkHttpClient.Builder builder, int maxIdle) {
+    Pools pools = new Pools(new ArrayList<>(POOLS));
+    EventListener counting = new EventListener() {
+      @Override
+      public void callStart(Call call) {
+        pools.open.incrementAndGet();
+      }
+
+      @Override
+      public void callEnd(Call call) {
+        pools.open.decrementAndGet();
+      }
+
+      @Override
+      public void callFailed(Call call, java.io.IOException ioe) {
+        pools.open.decrementAndGet();
+      }
+    };
+    OkHttpClient first = builder.eventListener(counting)
+        .connectionPool(new ConnectionPool(maxIdle, 5, TimeUnit.MINUTES)).build();
+    pools.clients.add(first);
+    for (int i = 1; i < POOLS; i++) {
+      pools.clients.add(first.newBuilder()
+          .connectionPool(new ConnectionPool(OTHER_POOLS_IDLE, 5, TimeUnit.MINUTES)).build());
+    }
+    return pools;
+  }
+
+  /** The client for the next call. */
+  OkHttpClient pick() {
+    int n = clients.size();
+    if (n == 1 || open.get() < SPREAD_ABOVE) {
+      return clients.get(0);
+    }
+    return clients.get(ThreadLocalRandom.current().nextInt(n));
+  }
+
+  /** Any of the clients (they differ only in their pool): for settings such as timeouts. */
+  OkHttpClient first() {
+    return clients.get(0);
+  }
+
+  /** Closes the idle connections of pools this client owns. */
+  void evictOwned() {
+    if (clients.size() > 1) {
+      for (OkHttpClient client : clients) {
+        client.connectionPool().evictAll();
+      }
+    }
+  }
+
+  /** Open calls counted (only for owned pools), for tests of the spreading rule. */
+  int openCalls() {
+    return open.get();
+  }
+}

@@ -87,12 +87,13 @@ public interface OllamaCallObserver {
    * @param model the model the request named, or {@code null} for endpoints without one
    * @param streamed whether the answer is streamed
    * @param options the request's model options (temperature, top_p, num_predict, …), or
-   *     {@code null} when it set none
+   *     {@code null} when it set none; for a relayed call ({@link OllamaClient#passThrough}) only
+   *     the options the GenAI conventions name, read from the body's {@code options}
    * @param serverAddress the host of the client's base URL
    * @param serverPort the port of the client's base URL
    * @param request the request object ({@code ChatRequest}, {@code GenerateRequest} or
    *     {@code EmbedRequest}) when the observer {@linkplain #capturesContent() captures content};
-   *     otherwise {@code null}
+   *     otherwise, and always for a relayed call, {@code null}
    */
   record CallInfo(
       String endpoint,

@@ -291,8 +291,13 @@ public interface OllamaClient extends AutoCloseable {
    * <p>The call is reported like any other: to the {@link OllamaCallListener} and the
    * {@link OllamaCallObserver} (so the trace context goes upstream), under its path and the model
    * set with {@link PassThroughRequest#model}. It ends when the answer has been read to its end, a
-   * read fails, or the answer is cancelled or closed before its end; token usage is read from the
-   * answer's last line only.
+   * read fails, or the answer is cancelled or closed before its end; token usage and
+   * {@code load_duration} are read from the answer's last line only. With an observer, the
+   * sampling options OpenTelemetry's GenAI conventions name ({@code temperature}, {@code top_p},
+   * {@code top_k}, {@code num_predict}, {@code seed}, {@code presence_penalty},
+   * {@code frequency_penalty}, {@code stop}) are read from the body's top-level {@code options}
+   * into {@link OllamaCallObserver.CallInfo#options()}; nothing else of the body is handed over
+   * (no prompt or message text, whatever the observer's {@code capturesContent()}).
    */
   PassThroughResponse passThrough(PassThroughRequest request);
 

@@ -223,4 +223,60 @@ class PassThroughObservedTest extends MockServerTest {
       assertThat(result.error()).isInstanceOf(OllamaStreamException.class);
     });
   }
+  /**
+   * The relay reads the sampling options the GenAI conventions name from the body it sends (and
+   * nothing else of it), and {@code load_duration} from the last line, as a typed call has them.
+   */
+  @Test
+  void aRelayedChatCarriesTheBodysSamplingOptionsAndTheLastLinesLoadDuration() throws Exception {
+    String done = "{\"model\":\"llama3.2\",\"done\":true,\"done_reason\":\"stop\","
+        + "\"load_duration\":1840125,\"prompt_eval_count\":26,\"eval_count\":3}\n";
+    server.enqueue(ndjson("{\"model\":\"llama3.2\",\"message\":{\"content\":\"a\"},\"done\":false}\n" + done));
+    String body = "{\"model\":\"llama3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"secret-prompt\","
+        + "\"options\":{\"temperature\":9}}],\"options\":{\"temperature\":0.2,\"num_predict\":64,"
+        + "\"top_p\":0.9,\"top_k\":40,\"seed\":42,\"stop\":[\"\\n\\n\",\"END\"],\"num_ctx\":8192,"
+        + "\"presence_penalty\":\"high\"},\"stream\":true}";
+    try (PassThroughResponse answer = client.passThrough(PassThroughRequest.post("api/chat",
+        body.getBytes(StandardCharsets.UTF_8)).streaming(true).model("llama3.2"))) {
+      answer.body().readAllBytes();
+    }
+    assertThat(recorder.started).singleElement().satisfies(info -> {
+      assertThat(info.options()).isNotNull();
+      assertThat(info.options().asMap()).containsOnlyKeys("temperature", "num_predict", "top_p", "top_k",
+          "seed", "stop"); // num_ctx is not a GenAI attribute; a presence_penalty that is no number is left out
+      assertThat(info.numberOption("temperature")).isEqualTo(0.2);
+      assertThat(info.numberOption("num_predict")).isEqualTo(64);
+      assertThat(info.numberOption("top_p")).isEqualTo(0.9);
+      assertThat(info.numberOption("top_k")).isEqualTo(40);
+      assertThat(info.numberOption("seed")).isEqualTo(42);
+      assertThat(info.options().get("stop")).isEqualTo(List.of("\n\n", "END"));
+      assertThat(info.request()).isNull(); // no content: this observer does not capture it
+      assertThat(info.toString()).doesNotContain("secret-prompt");
+    });
+    assertThat(recorder.ended).singleElement().satisfies(result -> {
+      assertThat(result.outcome()).isEqualTo(OllamaCallEvent.OUTCOME_SUCCESS);
+      assertThat(result.loadDuration()).isEqualTo(Duration.ofNanos(1_840_125));
+    });
+    // The body went upstream byte for byte.
+    assertThat(server.takeRequest(5, TimeUnit.SECONDS).getBody().readUtf8()).isEqualTo(body);
+  }
+
+  /** A body without usable options (none, not an object, not JSON at all) is relayed without any. */
+  @Test
+  void aBodyWithoutUsableOptionsIsObservedWithoutOptions() throws Exception {
+    List<String> bodies = List.of("{\"model\":\"llama3.2\",\"stream\":false}",
+        "{\"model\":\"llama3.2\",\"options\":[0.2],\"stream\":false}",
+        "{\"model\":\"llama3.2\",\"options\":{\"num_ctx\":8192},\"stream\":false}",
+        "not json {\"options\":{\"temperature\":0.2}}");
+    for (String body : bodies) {
+      server.enqueue(json("{\"model\":\"llama3.2\",\"done\":true}"));
+      try (PassThroughResponse answer = client.passThrough(PassThroughRequest.post("api/generate",
+          body.getBytes(StandardCharsets.UTF_8)).model("llama3.2"))) {
+        answer.body().readAllBytes();
+      }
+      assertThat(server.takeRequest(5, TimeUnit.SECONDS).getBody().readUtf8()).isEqualTo(body);
+    }
+    assertThat(recorder.started).hasSize(4).allSatisfy(info -> assertThat(info.options()).isNull());
+    assertThat(recorder.ended).hasSize(4).allSatisfy(result -> assertThat(result.loadDuration()).isNull());
+  }
 }

@@ -103,7 +103,7 @@ final class CallTracker {
    * answer): the relay reads only that object, not every chunk.
    */
   record RelayedUsage(@Nullable String model, @Nullable Integer inputTokens, @Nullable Integer outputTokens,
-      @Nullable String doneReason) {}
+      @Nullable String doneReason, @Nullable Duration loadDuration) {}
 
   /** Whether the observer captures content: a stream then hands over its joined answer. */
   boolean capturesContent() {
@@ -236,6 +236,7 @@ final class CallTracker {
       input = relayed.inputTokens();
       output = relayed.outputTokens();
       doneReason = relayed.doneReason();
+      load = relayed.loadDuration();
     }
     long first = firstChunkNanos;
     Duration ttfc = streamed && first >= 0 ? Duration.ofNanos(first - start) : null;

@@ -412,8 +412,10 @@ public final class DefaultOllamaClient implements OllamaClient {
         .method(request.method(), json == null ? null : RequestBody.create(json, JSON))
         .build();
     // Observed like a typed call: the model is what the relay read from the body, the operation
-    // comes from the path; the trace context goes upstream as for any call.
-    CallTracker tracker = track(request.path(), request.model(), request.streaming());
+    // comes from the path, the sampling options from the body's "options" (read only for an
+    // observer); the trace context goes upstream as for any call.
+    ModelOptions sampling = observer != null && json != null ? RelayedOptions.read(json) : null;
+    CallTracker tracker = track(request.path(), request.model(), request.streaming(), sampling, null);
     Exchange exchange = execute(http, request.options(), new Cancellation(), tracker);
     boolean endsWithDone = request.streaming()
         && (request.path().equals("api/chat") || request.path().equals("api/generate"));

@@ -7,6 +7,7 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.SocketTimeoutException;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -20,8 +21,8 @@ import org.jspecify.annotations.Nullable;
  * in-band error its last line carries), when a read fails, or when the relay cancels or closes it
  * before the end (cancelled: the relay's own caller left).
  *
- * <p>Usage comes from the answer's last line only (a stream's done chunk, or the whole unary
- * answer): each read looks back from its end to the last line break and keeps the bytes since the
+ * <p>Usage and {@code load_duration} come from the answer's last line only (a stream's done
+ * chunk, or the whole unary answer): each read looks back from its end to the last line break and keeps the bytes since the
  * one before, at most {@value #MAX_LAST_LINE} of them; that one line is parsed at the end. Nothing
  * is kept or parsed for a client without a listener or observer.
  */
@@ -276,7 +277,7 @@ final class RelayedResponse implements PassThroughResponse {
       }
       if (node != null) {
         tracker.answered(new CallTracker.RelayedUsage(text(node, "model"), count(node, "prompt_eval_count"),
-            count(node, "eval_count"), text(node, "done_reason")));
+            count(node, "eval_count"), text(node, "done_reason"), nanos(node, "load_duration")));
         tracker.success(count(node, "prompt_eval_count"), count(node, "eval_count"));
       } else {
         tracker.success(null);
@@ -295,6 +296,13 @@ final class RelayedResponse implements PassThroughResponse {
     private static @Nullable String text(JsonNode node, String field) {
       JsonNode v = node.get(field);
       return v != null && v.isTextual() && !v.asText().isEmpty() ? v.asText() : null;
+    }
+
+    /** A duration Ollama sends as integer nanoseconds (Go's {@code time.Duration}). */
+    private static @Nullable Duration nanos(JsonNode node, String field) {
+      JsonNode v = node.get(field);
+      return v != null && v.isIntegralNumber() && v.canConvertToLong() && v.longValue() >= 0
+          ? Duration.ofNanos(v.longValue()) : null;
     }
 
     private static @Nullable Integer count(JsonNode node, String field) {

@@ -21,9 +21,14 @@ import org.jspecify.annotations.Nullable;
  *       {gen_ai.request.model}}, for example {@code chat llama3.2}.
  *   <li>Low-cardinality key values, always present (so meters keep one set of tags; {@code none}
  *       when there is no value): {@code gen_ai.operation.name}, {@code gen_ai.provider.name}
- *       ({@code ollama}), {@code gen_ai.request.model}, {@code gen_ai.response.model},
- *       {@code server.address}, {@code server.port}.
- *   <li>High-cardinality key values (span attributes only), when known: {@code error.type} on a
+ *       ({@code ollama}), {@code gen_ai.request.model}, {@code server.address},
+ *       {@code server.port}; on a client over several servers ({@code ollama.servers}), also
+ *       {@value #SERVER_NAME}, the configured name of the server the call went to (present on
+ *       every call of such a client, absent on every call of a single-server one).
+ *   <li>High-cardinality key values (span attributes only), when known:
+ *       {@code gen_ai.response.model} when there is an answer naming its model (see
+ *       {@link #responseModel}; a failed call has none, and no made-up value either: the GenAI
+ *       meters tag it {@code none}); {@code error.type} on a
  *       call that did not succeed (see {@link #errorType}); {@code gen_ai.request.stream}
  *       ({@code true}) on a streamed call; {@code gen_ai.usage.input_tokens},
  *       {@code gen_ai.usage.output_tokens}, {@code gen_ai.response.finish_reasons},
@@ -37,9 +42,10 @@ import org.jspecify.annotations.Nullable;
  *       {@code gen_ai.system_instructions} (JSON, as the conventions define them).
  * </ul>
  *
- * <p>{@code error.type} is not a low-cardinality key value because it exists only on failure: a
- * meter whose tag keys change from one call to the next is dropped by Prometheus. The GenAI meters
- * carry it with {@code none} on success, like Spring Boot's own {@code error} tag.
+ * <p>{@code error.type} and {@code gen_ai.response.model} are not low-cardinality key values
+ * because each exists only on some calls (on failure; with an answer): a meter whose tag keys
+ * change from one call to the next is dropped by Prometheus. The GenAI meters carry both, with
+ * {@code none} when there is no value, like Spring Boot's own {@code error} tag.
  */
 public class DefaultOllamaObservationConvention implements OllamaObservationConvention {
   /** The observation's name. */
@@ -53,6 +59,13 @@ public class DefaultOllamaObservationConvention implements OllamaObservationConv
   public static final String RESPONSE_MODEL = "gen_ai.response.model";
   public static final String SERVER_ADDRESS = "server.address";
   public static final String SERVER_PORT = "server.port";
+  /**
+   * The configured name ({@code ollama.servers[i].name}) of the server a call went to, on a client
+   * over several servers. Keyway's own attribute: {@code server} alone is the conventions'
+   * namespace of {@code server.address}, so it is named under {@code ollama.}, like
+   * {@value #LOAD_DURATION}. The {@code ollama.client.*} meters call the same value {@code server}.
+   */
+  public static final String SERVER_NAME = "ollama.server.name";
   public static final String ERROR_TYPE = "error.type";
   public static final String INPUT_TOKENS = "gen_ai.usage.input_tokens";
   public static final String OUTPUT_TOKENS = "gen_ai.usage.output_tokens";
@@ -94,14 +107,14 @@ public class DefaultOllamaObservationConvention implements OllamaObservationConv
   @Override
   public KeyValues getLowCardinalityKeyValues(OllamaObservationContext context) {
     CallInfo call = context.call();
-    CallResult result = context.result();
-    return KeyValues.of(
+    KeyValues values = KeyValues.of(
         KeyValue.of(OPERATION_NAME, context.operationName()),
         KeyValue.of(PROVIDER_NAME, PROVIDER),
         KeyValue.of(REQUEST_MODEL, orNone(call.model())),
-        KeyValue.of(RESPONSE_MODEL, orNone(result == null ? null : result.responseModel())),
         KeyValue.of(SERVER_ADDRESS, call.serverAddress()),
         KeyValue.of(SERVER_PORT, String.valueOf(call.serverPort())));
+    String server = context.serverName();
+    return server == null ? values : values.and(KeyValue.of(SERVER_NAME, server));
   }
 
   @Override
@@ -121,6 +134,7 @@ public class DefaultOllamaObservationConvention implements OllamaObservationConv
       values.add(KeyValue.of(STOP_SEQUENCES, String.join(",", stop.stream().map(String::valueOf).toList())));
     }
     CallResult result = context.result();
+    addIfPresent(values, RESPONSE_MODEL, responseModel(context));
     if (result != null) {
       if (result.inputTokens() != null) {
         values.add(KeyValue.of(INPUT_TOKENS, result.inputTokens().toString()));
@@ -146,6 +160,17 @@ public class DefaultOllamaObservationConvention implements OllamaObservationConv
     addIfPresent(values, SYSTEM_INSTRUCTIONS, context.systemInstructions());
     addIfPresent(values, OUTPUT_MESSAGES, context.outputMessages());
     return KeyValues.of(values);
+  }
+
+  /**
+   * {@code gen_ai.response.model}: the model the answer named, or {@code null} when there is
+   * none (the call failed before an answer, is still running, or the answer named no model). The
+   * GenAI meters use the same value, {@code none} for {@code null}.
+   */
+  public @Nullable String responseModel(OllamaObservationContext context) {
+    CallResult result = context.result();
+    String model = result == null ? null : result.responseModel();
+    return model == null || model.isEmpty() ? null : model;
   }
 
   /**

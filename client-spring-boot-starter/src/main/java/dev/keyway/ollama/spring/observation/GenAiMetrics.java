@@ -10,8 +10,10 @@ import org.jspecify.annotations.Nullable;
 interface GenAiMetrics {
 
   /**
-   * Records the ended call of {@code context}, tagged with {@code lowCardinality} and
+   * Records the ended call of {@code context}, tagged with {@code lowCardinality},
+   * {@code gen_ai.response.model} ({@code responseModel}, or {@code none} when there is none) and
    * {@code error.type} ({@code errorType}, or {@code none} when the call did not fail).
    */
-  void record(OllamaObservationContext context, KeyValues lowCardinality, @Nullable String errorType);
+  void record(OllamaObservationContext context, KeyValues lowCardinality, @Nullable String responseModel,
+      @Nullable String errorType);
 }

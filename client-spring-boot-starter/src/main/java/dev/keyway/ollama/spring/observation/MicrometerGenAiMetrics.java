@@ -14,8 +14,9 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The meters of an ended call, tagged with the convention's low-cardinality key values and
- * {@code error.type} ({@code none} when the call did not fail), with the bucket boundaries
+ * The meters of an ended call, tagged with the convention's low-cardinality key values,
+ * {@code gen_ai.response.model} ({@code none} when there was no answer) and {@code error.type}
+ * ({@code none} when the call did not fail), with the bucket boundaries
  * OpenTelemetry's GenAI conventions recommend:
  *
  * <ul>
@@ -56,7 +57,8 @@ final class MicrometerGenAiMetrics implements GenAiMetrics {
   }
 
   @Override
-  public void record(OllamaObservationContext context, KeyValues lowCardinality, @Nullable String errorType) {
+  public void record(OllamaObservationContext context, KeyValues lowCardinality, @Nullable String responseModel,
+      @Nullable String errorType) {
     CallResult result = context.result();
     if (result == null) {
       return;
@@ -65,6 +67,8 @@ final class MicrometerGenAiMetrics implements GenAiMetrics {
     for (KeyValue kv : lowCardinality) {
       list.add(Tag.of(kv.getKey(), kv.getValue()));
     }
+    list.add(Tag.of(DefaultOllamaObservationConvention.RESPONSE_MODEL,
+        responseModel == null ? KeyValue.NONE_VALUE : responseModel));
     list.add(Tag.of(DefaultOllamaObservationConvention.ERROR_TYPE, errorType == null ? KeyValue.NONE_VALUE : errorType));
     Tags tags = Tags.of(list);
     timer(DURATION, "GenAI operation duration", tags).record(result.duration());

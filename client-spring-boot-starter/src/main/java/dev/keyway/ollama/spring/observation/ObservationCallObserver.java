@@ -27,18 +27,21 @@ final class ObservationCallObserver implements OllamaCallObserver {
   private final @Nullable OllamaObservationConvention convention;
   private final @Nullable GenAiMetrics metrics;
   private final @Nullable GenAiContent content;
+  /** The configured name of this client's server on a client over several; null for one server. */
+  private final @Nullable String server;
 
   ObservationCallObserver(ObservationRegistry registry, @Nullable OllamaObservationConvention convention,
       @Nullable GenAiMetrics metrics) {
-    this(registry, convention, metrics, null);
+    this(registry, convention, metrics, null, null);
   }
 
   ObservationCallObserver(ObservationRegistry registry, @Nullable OllamaObservationConvention convention,
-      @Nullable GenAiMetrics metrics, @Nullable GenAiContent content) {
+      @Nullable GenAiMetrics metrics, @Nullable GenAiContent content, @Nullable String server) {
     this.registry = registry;
     this.convention = convention;
     this.metrics = metrics;
     this.content = content;
+    this.server = server;
   }
 
   @Override
@@ -69,7 +72,7 @@ final class ObservationCallObserver implements OllamaCallObserver {
     if (OllamaServers.isPolling()) {
       return null;
     }
-    OllamaObservationContext context = new OllamaObservationContext(call, headers);
+    OllamaObservationContext context = new OllamaObservationContext(call, headers, server);
     GenAiContent text = content;
     if (text != null) {
       context.setInputMessages(text.inputMessages(call.request()));
@@ -95,8 +98,9 @@ final class ObservationCallObserver implements OllamaCallObserver {
         observation.stop();
         if (metrics != null) {
           OllamaObservationConvention c = convention == null ? DEFAULT : convention;
-          metrics.record(context, c.getLowCardinalityKeyValues(context),
-              c instanceof DefaultOllamaObservationConvention d ? d.errorType(context) : DEFAULT.errorType(context));
+          DefaultOllamaObservationConvention d = c instanceof DefaultOllamaObservationConvention own ? own : DEFAULT;
+          metrics.record(context, c.getLowCardinalityKeyValues(context), d.responseModel(context),
+              d.errorType(context));
         }
       }
     };

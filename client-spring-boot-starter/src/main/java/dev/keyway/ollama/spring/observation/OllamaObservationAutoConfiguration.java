@@ -1,5 +1,6 @@
 package dev.keyway.ollama.spring.observation;
 
+import dev.keyway.ollama.OllamaClient;
 import dev.keyway.ollama.spring.OllamaAutoConfiguration;
 import dev.keyway.ollama.spring.OllamaClientCustomizer;
 import io.micrometer.common.KeyValues;
@@ -31,14 +32,28 @@ public class OllamaObservationAutoConfiguration {
   OllamaClientCustomizer ollamaObservationCustomizer(ObjectProvider<ObservationRegistry> registry,
       ObjectProvider<OllamaObservationConvention> convention, ObjectProvider<GenAiMetrics> metrics,
       OllamaObservationProperties properties) {
-    return builder -> {
-      ObservationRegistry r = registry.getIfUnique();
-      if (r == null || r == ObservationRegistry.NOOP) {
-        return;
+    return new OllamaClientCustomizer() {
+      @Override
+      public void customize(OllamaClient.Builder builder) {
+        observe(builder, null);
       }
-      GenAiContent content = properties.isCaptureMessageContent()
-          ? new GenAiContent(properties.getMaxContentLength()) : null;
-      builder.observer(new ObservationCallObserver(r, convention.getIfUnique(), metrics.getIfUnique(), content));
+
+      /** Each server's client of {@code ollama.servers}: its observations name the server. */
+      @Override
+      public void customize(String server, OllamaClient.Builder builder) {
+        observe(builder, server);
+      }
+
+      private void observe(OllamaClient.Builder builder, @Nullable String server) {
+        ObservationRegistry r = registry.getIfUnique();
+        if (r == null || r == ObservationRegistry.NOOP) {
+          return;
+        }
+        GenAiContent content = properties.isCaptureMessageContent()
+            ? new GenAiContent(properties.getMaxContentLength()) : null;
+        builder.observer(new ObservationCallObserver(r, convention.getIfUnique(), metrics.getIfUnique(),
+            content, server));
+      }
     };
   }
 
@@ -53,7 +68,8 @@ public class OllamaObservationAutoConfiguration {
         private volatile @Nullable MicrometerGenAiMetrics delegate;
 
         @Override
-        public void record(OllamaObservationContext context, KeyValues low, @Nullable String errorType) {
+        public void record(OllamaObservationContext context, KeyValues low, @Nullable String responseModel,
+            @Nullable String errorType) {
           MicrometerGenAiMetrics d = delegate;
           if (d == null) {
             MeterRegistry m = registry.getIfUnique();
@@ -62,7 +78,7 @@ public class OllamaObservationAutoConfiguration {
             }
             d = delegate = new MicrometerGenAiMetrics(m);
           }
-          d.record(context, low, errorType);
+          d.record(context, low, responseModel, errorType);
         }
       };
     }

@@ -21,13 +21,23 @@ public class OllamaObservationContext extends RequestReplySenderContext<Upstream
   private static final System.Logger LOG = System.getLogger("dev.keyway.ollama");
 
   private final CallInfo call;
+  private final @Nullable String serverName;
   private @Nullable String inputMessages;
   private @Nullable String outputMessages;
   private @Nullable String systemInstructions;
 
   public OllamaObservationContext(CallInfo call, UpstreamHeaders headers) {
+    this(call, headers, null);
+  }
+
+  /**
+   * A call to the server configured as {@code serverName} ({@code ollama.servers[i].name}) of a
+   * client over several servers; {@code null} for a single-server client.
+   */
+  public OllamaObservationContext(CallInfo call, UpstreamHeaders headers, @Nullable String serverName) {
     super(OllamaObservationContext::set);
     this.call = call;
+    this.serverName = serverName;
     setCarrier(headers);
     setRemoteServiceName("ollama");
     // A URI reference (tracing handlers parse host and port from it): //host:port, IPv6 bracketed.
@@ -50,6 +60,14 @@ public class OllamaObservationContext extends RequestReplySenderContext<Upstream
   /** The call, as the client described it when it started. */
   public CallInfo call() {
     return call;
+  }
+
+  /**
+   * The configured name of the server the call went to, on a client over several servers
+   * ({@code ollama.servers[i].name}, never a secret); {@code null} on a single-server client.
+   */
+  public @Nullable String serverName() {
+    return serverName;
   }
 
   /** The GenAI operation name for the call: {@code chat}, {@code text_completion}, … */

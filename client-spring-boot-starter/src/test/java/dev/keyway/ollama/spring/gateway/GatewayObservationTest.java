@@ -9,6 +9,7 @@ import dev.keyway.ollama.spring.observation.OllamaObservationContext;
 import dev.keyway.ollama.testkit.OllamaStandIn;
 import dev.keyway.ollama.testkit.RecordedRequest;
 import dev.keyway.ollama.testkit.ScriptedModel;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
@@ -26,6 +27,7 @@ import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -135,8 +137,12 @@ class GatewayObservationTest extends GatewayFixture {
     }
   }
 
+  /** {@code load_duration} of every answer of the stand-in. */
+  static final long LOAD_NANOS = 1_840_125L;
+
   @Autowired TestObservationRegistry registry;
   @Autowired ObservationRegistry applicationRegistry;
+  @Autowired MeterRegistry meters;
 
   @BeforeEach
   void clear() {
@@ -161,7 +167,7 @@ class GatewayObservationTest extends GatewayFixture {
         .hasContextualNameEqualTo("chat llama3.2")
         .hasLowCardinalityKeyValue("gen_ai.operation.name", "chat")
         .hasLowCardinalityKeyValue("gen_ai.request.model", "llama3.2")
-        .hasLowCardinalityKeyValue("gen_ai.response.model", "llama3.2")
+        .hasHighCardinalityKeyValue("gen_ai.response.model", "llama3.2") // only when there is an answer
         .hasLowCardinalityKeyValue("server.address", "127.0.0.1")
         .hasLowCardinalityKeyValue("server.port", String.valueOf(OLLAMA.port()))
         .doesNotHaveHighCardinalityKeyValueWithKey("error.type") // set on failure only
@@ -203,8 +209,42 @@ class GatewayObservationTest extends GatewayFixture {
     assertThat(registry).hasObservationWithNameEqualTo(CLIENT).that()
         .hasContextualNameEqualTo("chat no-such-model")
         .hasHighCardinalityKeyValue("error.type", "404")
+        // No answer, so no answering model on the span (the meters tag it "none").
+        .doesNotHaveLowCardinalityKeyValueWithKey("gen_ai.response.model")
+        .doesNotHaveHighCardinalityKeyValueWithKey("gen_ai.response.model")
         .hasError()
         .hasBeenStopped();
+    assertThat(meters.get("gen_ai.client.operation.duration").tag("gen_ai.request.model", "no-such-model")
+        .tag("gen_ai.response.model", "none").tag("error.type", "404").timer().count()).isEqualTo(1);
+  }
+
+  /**
+   * A relayed chat carries the sampling options of the browser's body and the load duration of
+   * the answer's last line, as a typed call does; the prompt is in no key value.
+   */
+  @Test
+  void aRelayedChatCarriesTheBodysSamplingOptionsAndTheLoadDuration() throws Exception {
+    HttpResponse<String> answer = post("/api/chat",
+        "{\"model\":\"llama3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"secret-prompt: why?\"}],"
+            + "\"options\":{\"temperature\":0.2,\"num_predict\":64,\"top_p\":0.9},\"stream\":true}");
+    assertThat(answer.statusCode()).isEqualTo(200);
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+        assertThat(registry).hasObservationWithNameEqualTo(CLIENT).that().hasBeenStopped());
+    String load = String.valueOf(LOAD_NANOS / 1e9);
+    assertThat(registry).hasObservationWithNameEqualTo(CLIENT).that()
+        .hasContextualNameEqualTo("chat llama3.2")
+        .hasHighCardinalityKeyValue("gen_ai.request.temperature", "0.2")
+        .hasHighCardinalityKeyValue("gen_ai.request.max_tokens", "64")
+        .hasHighCardinalityKeyValue("gen_ai.request.top_p", "0.9")
+        .doesNotHaveHighCardinalityKeyValueWithKey("gen_ai.request.top_k") // not in the body
+        .hasHighCardinalityKeyValue("ollama.response.load_duration", load)
+        .hasHighCardinalityKeyValue("gen_ai.response.model", "llama3.2")
+        .doesNotHaveLowCardinalityKeyValueWithKey("ollama.server.name") // one server
+        .doesNotHaveError();
+    assertThat(meters.get("ollama.client.model.load.duration").tag("gen_ai.request.model", "llama3.2")
+        .timer().totalTime(TimeUnit.NANOSECONDS)).isPositive();
+    assertThat(registry).hasHandledContextsThatSatisfy(contexts -> assertThat(contexts).allSatisfy(c ->
+        assertThat(c.getAllKeyValues() + " " + c.getContextualName()).doesNotContain("secret-prompt", KEY)));
   }
 
   /**

@@ -96,7 +96,9 @@ class OllamaObservationTest {
           .hasLowCardinalityKeyValue("gen_ai.operation.name", "chat")
           .hasLowCardinalityKeyValue("gen_ai.provider.name", "ollama")
           .hasLowCardinalityKeyValue("gen_ai.request.model", "llama3.2")
-          .hasLowCardinalityKeyValueWithKey("gen_ai.response.model")
+          .hasHighCardinalityKeyValue("gen_ai.response.model", "llama3.2")
+          .doesNotHaveLowCardinalityKeyValueWithKey("gen_ai.response.model")
+          .doesNotHaveLowCardinalityKeyValueWithKey("ollama.server.name") // a single server: no name
           .hasLowCardinalityKeyValue("server.address", "127.0.0.1")
           .hasLowCardinalityKeyValue("server.port", String.valueOf(standIn.port()))
           .doesNotHaveLowCardinalityKeyValueWithKey("error.type")
@@ -308,9 +310,14 @@ class OllamaObservationTest {
           .isInstanceOf(OllamaModelNotFoundException.class);
       assertThat(registry).hasSingleObservationThat()
           .hasHighCardinalityKeyValue("error.type", "404")
-          .hasLowCardinalityKeyValue("gen_ai.response.model", "none")
+          // No answer: no answering model on the span, not even "none" ...
+          .doesNotHaveLowCardinalityKeyValueWithKey("gen_ai.response.model")
+          .doesNotHaveHighCardinalityKeyValueWithKey("gen_ai.response.model")
           .hasError()
           .hasBeenStopped();
+      // ... while the meters keep one tag set: "none", as for error.type on success.
+      assertThat(meters.get("gen_ai.client.operation.duration").tag("gen_ai.response.model", "none")
+          .tag("error.type", "404").timer().count()).isEqualTo(1);
     });
   }
 
@@ -397,7 +404,8 @@ class OllamaObservationTest {
       context.getBean(OllamaClient.class).chat(chat("llama3.2"));
       Timer duration = meters.get("gen_ai.client.operation.duration")
           .tag("gen_ai.operation.name", "chat").tag("gen_ai.provider.name", "ollama")
-          .tag("gen_ai.request.model", "llama3.2").tag("error.type", "none").timer();
+          .tag("gen_ai.request.model", "llama3.2").tag("gen_ai.response.model", "llama3.2")
+          .tag("error.type", "none").timer();
       assertThat(duration.count()).isEqualTo(1);
       assertThat(meters.get("gen_ai.client.token.usage").tag("gen_ai.token.type", "input").summary().totalAmount())
           .isPositive();

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -32,8 +33,8 @@ import org.springframework.test.context.DynamicPropertySource;
  * The single-server side (one attempt on a 503) is {@code GatewayRelayTest}.
  *
  * <p>a and b have the same models, c rejects the key the gateway has for it. Each test uses a
- * model no earlier test loaded, so a is the router's first choice (declaration order). The
- * listing test runs last: it makes c usable.
+ * model no earlier test loaded, so a is the router's first choice (both have it installed, neither
+ * has it loaded, a is declared first). The listing test runs last: it makes c usable.
  */
 @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -83,6 +84,12 @@ class GatewayFailoverTest extends GatewayFixture {
   }
 
   @Autowired OllamaServers servers;
+
+  /** What each server has is known before each test, so a is the first choice for a fresh model. */
+  @BeforeEach
+  void refresh() {
+    servers.refresh();
+  }
 
   static long chats(OllamaStandIn standIn) {
     return standIn.requests().stream().filter(r -> r.path().equals("/api/chat")).count();

@@ -36,7 +36,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>Failover</h2>
  * A connection that could not be opened, or a 429, 502, 503 or 504 answer, moves the call to the
- * next usable server, within {@link Builder#maxAttempts} attempts in all. Nothing is retried once
+ * next usable server, within {@link Builder#maxAttempts} attempts in all (a call with
+ * {@link RequestOptions#maxAttemptsPerServer() maxAttemptsPerServer(1)}, as the gateway's relayed
+ * calls, tries each server at most once, the last one included). Nothing is retried once
  * an answer has started: a stream that fails after it opened throws as with one server. A 401 or
  * 403 throws {@link OllamaServerAuthenticationException} naming the server and takes that server
  * out of routing until a poll with its credential succeeds again; it is never retried in a loop.
@@ -169,7 +171,20 @@ public interface OllamaServers extends OllamaClient {
       String reason,
       Set<String> loaded,
       Set<String> installed,
-      int inFlight) {}
+      int inFlight) {
+    /** How {@link #reason()} starts for a rejected credential (ServerState writes it). */
+    private static final String CREDENTIAL_REJECTED = "credential rejected";
+
+    /**
+     * Whether the server is out of routing because it rejected its credential (401 or 403) and
+     * no poll with that credential has succeeded since: asking it again before then only repeats
+     * the refusal. The background polls keep asking, so this clears by itself once the key is
+     * accepted again.
+     */
+    public boolean credentialRejected() {
+      return !usable && reason.startsWith(CREDENTIAL_REJECTED);
+    }
+  }
 
   /**
    * One server: a name (for errors, status and {@link #server(String)}; never a secret), a base
@@ -314,7 +329,8 @@ public interface OllamaServers extends OllamaClient {
 
     /**
      * Attempts per call across servers, the first included (the retry budget). When one usable
-     * server is left, its own retry policy spends what remains. Default 3.
+     * server is left, its own retry policy spends what remains, up to the call's
+     * {@link RequestOptions#maxAttemptsPerServer()} if it set one. Default 3.
      */
     public Builder maxAttempts(int attempts) {
       if (attempts < 1) {

@@ -18,12 +18,14 @@ public final class RequestOptions {
   private final @Nullable Duration readTimeout;
   private final @Nullable Duration callTimeout;
   private final @Nullable Integer maxAttempts;
+  private final @Nullable Integer maxAttemptsPerServer;
 
   private RequestOptions(Builder b) {
     this.connectTimeout = b.connectTimeout;
     this.readTimeout = b.readTimeout;
     this.callTimeout = b.callTimeout;
     this.maxAttempts = b.maxAttempts;
+    this.maxAttemptsPerServer = b.maxAttemptsPerServer;
   }
 
   /** No overrides. */
@@ -55,9 +57,17 @@ public final class RequestOptions {
     return maxAttempts;
   }
 
+  /**
+   * Most attempts this call may make on any one server, the first included; {@code null} sets no
+   * such limit. See {@link Builder#maxAttemptsPerServer(int)}.
+   */
+  public @Nullable Integer maxAttemptsPerServer() {
+    return maxAttemptsPerServer;
+  }
+
   /** Whether any value is set. */
   public boolean hasOverrides() {
-    return hasTimeoutOverrides() || maxAttempts != null;
+    return hasTimeoutOverrides() || maxAttempts != null || maxAttemptsPerServer != null;
   }
 
   /** Whether a timeout is set. */
@@ -68,7 +78,8 @@ public final class RequestOptions {
   @Override
   public String toString() {
     return "RequestOptions{connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout
-        + ", callTimeout=" + callTimeout + ", maxAttempts=" + maxAttempts + "}";
+        + ", callTimeout=" + callTimeout + ", maxAttempts=" + maxAttempts
+        + ", maxAttemptsPerServer=" + maxAttemptsPerServer + "}";
   }
 
   /** Builds {@link RequestOptions}. */
@@ -77,6 +88,7 @@ public final class RequestOptions {
     private @Nullable Duration readTimeout;
     private @Nullable Duration callTimeout;
     private @Nullable Integer maxAttempts;
+    private @Nullable Integer maxAttemptsPerServer;
 
     private Builder() {}
 
@@ -108,6 +120,23 @@ public final class RequestOptions {
         throw new IllegalArgumentException("maxAttempts must be at least 1, was " + attempts);
       }
       this.maxAttempts = attempts;
+      return this;
+    }
+
+    /**
+     * Most attempts for this call on any one server, the first included. A client of one server
+     * makes at most this many attempts in all, as with {@link #maxAttempts(int)}; {@link
+     * OllamaServers} may still move the call to other servers within its budget ({@link
+     * #maxAttempts(int)}, else {@link OllamaServers.Builder#maxAttempts(int)}), trying each at most
+     * this many times. {@code 1} is for a relay such as Keyway's gateway: an overloaded server is
+     * never retried on its caller's behalf, yet a call it refuses before answering goes to another
+     * server. Like {@code maxAttempts}, it only lowers what the retry policy allows.
+     */
+    public Builder maxAttemptsPerServer(int attempts) {
+      if (attempts < 1) {
+        throw new IllegalArgumentException("maxAttemptsPerServer must be at least 1, was " + attempts);
+      }
+      this.maxAttemptsPerServer = attempts;
       return this;
     }
 

@@ -114,6 +114,18 @@ class PassThroughTest extends MockServerTest {
   }
 
   @Test
+  void maxAttemptsPerServerOneIsOneAttemptOnASingleServer() throws Exception {
+    // no Retry-After: the client's policy would retry this 503 at once (see the next test)
+    server.enqueue(new MockResponse().setResponseCode(503).setBody("{\"error\":\"server busy\"}"));
+    server.enqueue(json("{\"version\":\"0.1\"}"));
+
+    assertThatThrownBy(() -> client.passThrough(PassThroughRequest.get("api/version")
+        .options(RequestOptions.builder().maxAttemptsPerServer(1).build())))
+        .isInstanceOfSatisfying(OllamaHttpException.class, e -> assertThat(e.status()).isEqualTo(503));
+    assertThat(server.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
   void withoutMaxAttemptsTheClientsRetryPolicyApplies() throws Exception {
     server.enqueue(new MockResponse().setResponseCode(503).setBody("{\"error\":\"busy\"}"));
     server.enqueue(json("{\"version\":\"0.1\"}"));

@@ -325,6 +325,8 @@ class ServersRoutingTest {
         });
     assertThat(count(b, "/api/chat")).isEqualTo(1); // once: no retry, no failover loop
     assertThat(statusOf(servers, "b").usable()).isFalse();
+    assertThat(statusOf(servers, "b").credentialRejected()).isTrue();
+    assertThat(statusOf(servers, "a").credentialRejected()).isFalse();
 
     // the next calls avoid b
     assertThat(servers.chat(chat("shared")).message().content()).isEqualTo("one two three four five");
@@ -552,6 +554,26 @@ class ServersRoutingTest {
     }
     assertThat(count(a, "/api/chat")).isEqualTo(2); // one attempt each, no retry on a
     assertThat(count(b, "/api/chat") + count(c, "/api/chat")).isEqualTo(2);
+  }
+
+  /**
+   * With a budget of 5 over three servers that all answer 503, a plain call spends the rest of the
+   * budget on the last server (its own retries); with {@code maxAttemptsPerServer(1)}, as the
+   * gateway relays, each server is asked once and the last 503 is thrown.
+   */
+  @Test
+  void maxAttemptsPerServerOneTriesEachServerOnceTheLastIncluded() {
+    build(bld -> bld.maxAttempts(5));
+    for (OllamaStandIn s : List.of(a, b, c)) {
+      s.enqueue(Fault.status(503, "{\"error\":\"server busy\"}").times(5));
+    }
+    byte[] body = "{\"model\":\"shared\",\"stream\":false}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> servers.passThrough(PassThroughRequest.post("api/chat", body).model("shared")
+        .options(RequestOptions.builder().maxAttemptsPerServer(1).build())))
+        .isInstanceOfSatisfying(OllamaHttpException.class, e -> assertThat(e.status()).isEqualTo(503));
+    assertThat(List.of(count(a, "/api/chat"), count(b, "/api/chat"), count(c, "/api/chat")))
+        .containsExactly(1L, 1L, 1L);
+    assertThat(servers.status()).extracting(ServerStatus::inFlight).containsExactly(0, 0, 0);
   }
 
   @Test

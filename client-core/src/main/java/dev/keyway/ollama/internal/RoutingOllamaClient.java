@@ -242,9 +242,14 @@ public final class RoutingOllamaClient implements OllamaServers {
     return asked == null ? max : Math.min(asked, max);
   }
 
-  /** The attempts the picked server may spend: one while others remain, else all that is left. */
-  private static int attemptsHere(Router.Pick pick, int attempt, int budget) {
-    return pick.othersRemain() && attempt < budget ? 1 : budget - attempt + 1;
+  /**
+   * The attempts the picked server may spend: one while others remain, else all that is left,
+   * never more than {@link RequestOptions#maxAttemptsPerServer()}.
+   */
+  private static int attemptsHere(Router.Pick pick, int attempt, int budget, RequestOptions options) {
+    int here = pick.othersRemain() && attempt < budget ? 1 : budget - attempt + 1;
+    Integer perServer = options.maxAttemptsPerServer();
+    return perServer == null ? here : Math.min(here, perServer);
   }
 
   private static RequestOptions withAttempts(RequestOptions options, int attempts) {
@@ -297,7 +302,7 @@ public final class RoutingOllamaClient implements OllamaServers {
       }
       ServerState s = pick.server();
       tried.add(s);
-      int here = attemptsHere(pick, attempt, budget);
+      int here = attemptsHere(pick, attempt, budget, options);
       long start = System.nanoTime();
       boolean held = false;
       try {
@@ -451,7 +456,7 @@ public final class RoutingOllamaClient implements OllamaServers {
       }
       ServerState s = pick.server();
       tried.add(s);
-      int here = attemptsHere(pick, n, budget);
+      int here = attemptsHere(pick, n, budget, options);
       long start = System.nanoTime();
       AtomicBoolean released = new AtomicBoolean();
       Runnable release = () -> {

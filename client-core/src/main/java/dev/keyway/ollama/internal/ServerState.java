@@ -59,6 +59,7 @@ final class ServerState {
   @Nullable String unusableReason() {
     Integer status = rejected;
     if (status != null) {
+      // OllamaServers.ServerStatus.credentialRejected() reads this prefix
       return "credential rejected (" + status + ")";
     }
     if (!reachable) {

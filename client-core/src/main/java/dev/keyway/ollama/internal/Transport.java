@@ -21,6 +21,7 @@ import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
 import okio.BufferedSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The client's engine room: builds requests for the base URL, executes them with the retry
@@ -169,11 +170,19 @@ final class Transport {
         throw failure;
       }
       attempts++;
-      if (options.maxAttempts() != null && attempts >= options.maxAttempts()) {
+      Integer limit = attemptLimit(options);
+      if (limit != null && attempts >= limit) {
         throw failure;
       }
       context.onRuntimeError(failure); // throws it when it is not to be retried, else waits
     }
+  }
+
+  /** One server's limit: the lower of {@code maxAttempts} and {@code maxAttemptsPerServer}. */
+  private static @Nullable Integer attemptLimit(RequestOptions options) {
+    Integer all = options.maxAttempts();
+    Integer here = options.maxAttemptsPerServer();
+    return all == null ? here : here == null ? all : Integer.valueOf(Math.min(all, here));
   }
 
   private OllamaException redirectRefused(Response response) {

@@ -33,7 +33,9 @@ import org.jspecify.annotations.Nullable;
  * never the browser's headers. Upstream bytes are copied through a fixed buffer and flushed as
  * they arrive, so a stream goes out token by token and a reply of any line length never sits in
  * memory; writing happens on the request thread, so a slow reader slows the upstream read. One
- * upstream call per browser request: a 503 or 429 goes back at once with its Retry-After.
+ * upstream call per server and browser request: with one server a 503 or 429 goes back at once
+ * with its Retry-After; with {@link OllamaServers}, a server that refuses before answering hands
+ * the call to the next one (never after the first byte), and the last refusal goes back.
  */
 final class OllamaGatewayServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
@@ -43,6 +45,13 @@ final class OllamaGatewayServlet extends HttpServlet {
 
   /** One attempt: retrying an overloaded upstream on a browser's behalf multiplies its load. */
   static final RequestOptions ONE_ATTEMPT = RequestOptions.builder().maxAttempts(1).build();
+  /**
+   * A relayed call: one attempt on any one server (as {@link #ONE_ATTEMPT}); with
+   * {@link OllamaServers}, a server that refuses before answering (no connection, 429, 502, 503,
+   * 504) hands the call to the next suitable one, within the routing budget.
+   */
+  static final RequestOptions ONE_ATTEMPT_PER_SERVER =
+      RequestOptions.builder().maxAttemptsPerServer(1).build();
   private static final int RELAY_BUFFER_BYTES = 16 * 1024;
   /** Largest tags/ps listing filtered for the allow-list. */
   private static final int MAX_LISTING_BYTES = 16 * 1024 * 1024;
@@ -272,7 +281,10 @@ final class OllamaGatewayServlet extends HttpServlet {
    * With several servers, every server's {@code /api/tags} or {@code /api/ps} in one list (a
    * relay to one server would hide the others' models): tags name each model once (the first
    * server's entry), ps lists every loaded instance. A server that fails is left out; when every
-   * one fails, the first failure is answered as a single upstream's would be.
+   * one fails, the first failure is answered as a single upstream's would be. A server whose
+   * credential was rejected is not asked until the router's polls find it accepted again (a
+   * browser reloading its model list must not keep knocking with a refused key); when no other
+   * server is left, the browser hears that the upstream credential was rejected.
    */
   private @Nullable ObjectNode merged(HttpServletResponse response, OllamaServers servers,
       String endpoint) throws IOException {
@@ -280,7 +292,13 @@ final class OllamaGatewayServlet extends HttpServlet {
     Set<String> seen = new HashSet<>();
     OllamaException first = null;
     boolean any = false;
-    for (String name : servers.names()) {
+    boolean rejected = false;
+    for (OllamaServers.ServerStatus status : servers.status()) {
+      if (status.credentialRejected()) {
+        rejected = true;
+        continue;
+      }
+      String name = status.name();
       ObjectNode list;
       try (PassThroughResponse upstream = servers.server(name).passThrough(
           PassThroughRequest.get(endpoint).options(ONE_ATTEMPT))) {
@@ -308,6 +326,8 @@ final class OllamaGatewayServlet extends HttpServlet {
     if (!any) {
       if (first != null) {
         upstreamFailed(response, first);
+      } else if (rejected) {
+        error(response, 502, UPSTREAM_CREDENTIAL_REJECTED);
       } else {
         error(response, 502, "upstream Ollama answered unexpectedly");
       }
@@ -326,7 +346,7 @@ final class OllamaGatewayServlet extends HttpServlet {
       if (model != null && !model.isBlank()) {
         request = request.model(model); // OllamaServers routes a relayed call by it
       }
-      return client.passThrough(request.streaming(streaming).options(ONE_ATTEMPT));
+      return client.passThrough(request.streaming(streaming).options(ONE_ATTEMPT_PER_SERVER));
     } catch (OllamaException e) {
       upstreamFailed(response, e);
     }

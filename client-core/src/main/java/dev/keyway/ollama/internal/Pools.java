@@ -24,7 +24,6 @@ final class Pools {
   static final int POOLS = 8;
   /** Open calls beyond which calls spread over the pools. */
   static final int SPREAD_ABOVE = 64;
-  private static final int OTHER_POOLS_IDLE = 8;
 
   private final List<OkHttpClient> clients;
   /** Calls started and not yet ended (OkHttp's callEnd/callFailed), only when spreading. */
@@ -41,7 +40,10 @@ final class Pools {
 
   /**
    * Our own pools, built from {@code builder} (which must not carry a pool or an event listener
-   * of the caller's): the first keeps {@code maxIdle} idle connections, the others fewer.
+   * of the caller's), each keeping up to {@code maxIdle} idle connections. Below the spreading
+   * threshold only the first pool is used, so only it holds idle connections; under thousands of
+   * calls each pool needs its own idle allowance, or a call that picks a pool with none idle at
+   * that moment opens a connection (and one ending in a full pool closes its own).
    */
   static Pools owned(OkHttpClient.Builder builder, int maxIdle) {
     Pools pools = new Pools(new ArrayList<>(POOLS));
@@ -66,7 +68,7 @@ final class Pools {
     pools.clients.add(first);
     for (int i = 1; i < POOLS; i++) {
       pools.clients.add(first.newBuilder()
-          .connectionPool(new ConnectionPool(OTHER_POOLS_IDLE, 5, TimeUnit.MINUTES)).build());
+          .connectionPool(new ConnectionPool(maxIdle, 5, TimeUnit.MINUTES)).build());
     }
     return pools;
   }

@@ -7,6 +7,7 @@ import dev.keyway.ollama.model.ChatResponse;
 import dev.keyway.ollama.model.Message;
 import dev.keyway.ollama.spring.OllamaAutoConfiguration;
 import dev.keyway.ollama.spring.OllamaClientCustomizer;
+import dev.keyway.ollama.spring.actuate.OllamaMetricsAutoConfiguration;
 import dev.keyway.ollama.spring.observation.OllamaObservationAutoConfiguration;
 import io.micrometer.common.KeyValue;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -54,7 +55,13 @@ import org.springframework.core.env.MapPropertySource;
  *       meter registry: the cost of the hook itself;
  *   <li>{@code real}: Boot's {@code DefaultMeterObservationHandler} and a simple tracing handler
  *       (a span object per call, a {@code traceparent} propagated, every key value copied at the
- *       end, the span handed to a counter), plus the GenAI meters on a {@code SimpleMeterRegistry}.
+ *       end, the span handed to a counter), plus the GenAI meters and the {@code ollama.client.*}
+ *       listener on a {@code SimpleMeterRegistry} (what an application with the actuator and a
+ *       tracing bridge has);
+ *   <li>{@code meters}: a {@code SimpleMeterRegistry} and no {@code ObservationRegistry}: the
+ *       {@code ollama.client.*} listener alone;
+ *   <li>{@code tracing}: the simple tracing handler alone, no meter registry: {@code real} split
+ *       in two with {@code meters}.
  * </ul>
  *
  * <p>{@code unary} is one non-streamed chat; {@code stream} reads a stream of {@value #CHUNKS}
@@ -73,7 +80,7 @@ public class ObservationBench {
   private static final MediaType JSON = MediaType.get("application/json");
   private static final MediaType NDJSON = MediaType.get("application/x-ndjson");
 
-  @Param({"none", "noop", "real"})
+  @Param({"none", "noop", "real", "meters", "tracing"})
   public String observer;
 
   private AnnotationConfigApplicationContext context;
@@ -107,9 +114,16 @@ public class ObservationBench {
         context.registerBean(ObservationRegistry.class, () -> registry);
         context.registerBean(MeterRegistry.class, () -> meters);
       }
+      case "meters" -> context.registerBean(MeterRegistry.class, SimpleMeterRegistry::new);
+      case "tracing" -> {
+        ObservationRegistry registry = ObservationRegistry.create();
+        registry.observationConfig().observationHandler(new SimpleTracing());
+        context.registerBean(ObservationRegistry.class, () -> registry);
+      }
       default -> throw new IllegalArgumentException(observer);
     }
-    context.register(OllamaObservationAutoConfiguration.class, OllamaAutoConfiguration.class);
+    context.register(OllamaObservationAutoConfiguration.class, OllamaMetricsAutoConfiguration.class,
+        OllamaAutoConfiguration.class);
     context.refresh();
     client = context.getBean(OllamaClient.class);
   }
@@ -117,7 +131,7 @@ public class ObservationBench {
   @TearDown(Level.Trial)
   public void tearDown() {
     context.close();
-    if (observer.equals("real") && SimpleTracing.EXPORTED.sum() == 0) {
+    if ((observer.equals("real") || observer.equals("tracing")) && SimpleTracing.EXPORTED.sum() == 0) {
       throw new IllegalStateException("the real variant exported no span: it was not observed");
     }
   }

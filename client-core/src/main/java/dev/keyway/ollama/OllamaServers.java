@@ -163,6 +163,10 @@ public interface OllamaServers extends OllamaClient {
    * @param loaded models loaded there, as of the last poll or answer
    * @param installed models it has, as of the last poll
    * @param inFlight calls this client has in flight there (a stream counts until it ends)
+   * @param credentialRejected whether it is out of routing because it rejected its credential (401
+   *     or 403) and no poll with that credential has succeeded since: asking it again before then
+   *     only repeats the refusal. The background polls keep asking, so this clears by itself once
+   *     the key is accepted again
    */
   record ServerStatus(
       String name,
@@ -171,20 +175,8 @@ public interface OllamaServers extends OllamaClient {
       String reason,
       Set<String> loaded,
       Set<String> installed,
-      int inFlight) {
-    /** How {@link #reason()} starts for a rejected credential (ServerState writes it). */
-    private static final String CREDENTIAL_REJECTED = "credential rejected";
-
-    /**
-     * Whether the server is out of routing because it rejected its credential (401 or 403) and
-     * no poll with that credential has succeeded since: asking it again before then only repeats
-     * the refusal. The background polls keep asking, so this clears by itself once the key is
-     * accepted again.
-     */
-    public boolean credentialRejected() {
-      return !usable && reason.startsWith(CREDENTIAL_REJECTED);
-    }
-  }
+      int inFlight,
+      boolean credentialRejected) {}
 
   /**
    * One server: a name (for errors, status and {@link #server(String)}; never a secret), a base

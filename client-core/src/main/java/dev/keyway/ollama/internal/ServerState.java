@@ -59,7 +59,6 @@ final class ServerState {
   @Nullable String unusableReason() {
     Integer status = rejected;
     if (status != null) {
-      // OllamaServers.ServerStatus.credentialRejected() reads this prefix
       return "credential rejected (" + status + ")";
     }
     if (!reachable) {
@@ -94,7 +93,7 @@ final class ServerState {
       reason = "circuit open";
     }
     return new OllamaServers.ServerStatus(name, client.baseUrl(), reason == null,
-        reason == null ? "" : reason, loaded, installed, inFlight.get());
+        reason == null ? "" : reason, loaded, installed, inFlight.get(), rejected != null);
   }
 
   /** Guarded by {@code this}: the latest poll started, and the latest applied, per list. */

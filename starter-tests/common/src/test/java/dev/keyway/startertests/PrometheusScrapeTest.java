@@ -114,14 +114,18 @@ class PrometheusScrapeTest {
         .allSatisfy(s -> assertThat(s.labels()).containsEntry("error_type", "none")
             .containsEntry("gen_ai_response_model", "llama3.2"));
 
-    // Token usage: a distribution summary in tokens (so the exposition's name ends _tokens), one
-    // series per token type, whose sums are what the stand-in reported.
+    // Token usage: a histogram named as OpenTelemetry's Prometheus exporter names the conventions'
+    // gen_ai.client.token.usage ({token} is an annotation, no suffix), one series per token type,
+    // with the conventions' buckets, whose sums are what the stand-in reported.
     Map<String, String> inputTokens = with(chat, "gen_ai_token_type", "input");
     Map<String, String> outputTokens = with(chat, "gen_ai_token_type", "output");
-    assertThat(sum(samples, "gen_ai_client_token_usage_tokens_count", inputTokens)).isEqualTo(2.0);
-    assertThat(sum(samples, "gen_ai_client_token_usage_tokens_sum", inputTokens)).isEqualTo((double) input);
-    assertThat(sum(samples, "gen_ai_client_token_usage_tokens_count", outputTokens)).isEqualTo(2.0);
-    assertThat(sum(samples, "gen_ai_client_token_usage_tokens_sum", outputTokens)).isEqualTo((double) output);
+    assertThat(sum(samples, "gen_ai_client_token_usage_count", inputTokens)).isEqualTo(2.0);
+    assertThat(sum(samples, "gen_ai_client_token_usage_sum", inputTokens)).isEqualTo((double) input);
+    assertThat(sum(samples, "gen_ai_client_token_usage_count", outputTokens)).isEqualTo(2.0);
+    assertThat(sum(samples, "gen_ai_client_token_usage_sum", outputTokens)).isEqualTo((double) output);
+    assertThat(select(samples, "gen_ai_client_token_usage_bucket", outputTokens))
+        .anySatisfy(s -> assertThat(s.labels()).containsEntry("le", "16.0"))
+        .anySatisfy(s -> assertThat(s.labels()).containsEntry("le", "+Inf"));
 
     // Keyway's own request meter, which the listener records for typed and relayed calls alike.
     assertThat(sum(samples, "ollama_client_requests_seconds_count",

@@ -99,7 +99,9 @@ final class MicrometerGenAiMetrics implements GenAiMetrics {
   private DistributionSummary tokens(Tags tags, String type) {
     return DistributionSummary.builder(TOKEN_USAGE)
         .description("Number of input and output tokens used")
-        .baseUnit("tokens")
+        // No base unit: the conventions' unit is {token}, an annotation, which OpenTelemetry's
+        // Prometheus naming drops (gen_ai_client_token_usage_bucket, what GenAI dashboards
+        // query); a base unit would make Micrometer expose gen_ai_client_token_usage_tokens_*.
         .serviceLevelObjectives(TOKEN_BUCKETS)
         .tags(tags.and(TOKEN_TYPE, type))
         .register(registry);

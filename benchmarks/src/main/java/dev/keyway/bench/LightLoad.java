@@ -53,6 +53,10 @@ final class LightLoad implements ProxyHop.Session {
   private LightStream stream;
   private byte[] request;
   private long[] latencies;
+  /** The latencies of tokens {@code rate} and later of each stream: after its first second, once every call has started. */
+  private long[] steady;
+  private int steadyRecorded;
+  private int steadyFrom;
   private static final boolean DEBUG = Boolean.getBoolean("light.debug");
   private long[] arrivals;
   private int recorded;
@@ -120,6 +124,9 @@ final class LightLoad implements ProxyHop.Session {
         .getBytes(StandardCharsets.UTF_8);
     latencies = new long[streams * tokens];
     arrivals = DEBUG ? new long[streams * tokens] : null;
+    steadyFrom = Math.min(rate, tokens - 1);
+    steady = new long[streams * (tokens - steadyFrom)];
+    steadyRecorded = 0;
     recorded = 0;
     delivered = 0;
     finished = 0;
@@ -229,6 +236,10 @@ final class LightLoad implements ProxyHop.Session {
       load.p99Ms = n == 0 ? Double.NaN : sorted[Math.min(n - 1, (int) (n * 0.99))] / 1e6;
       load.p999Ms = n == 0 ? Double.NaN : sorted[Math.min(n - 1, (int) (n * 0.999))] / 1e6;
       load.maxMs = n == 0 ? Double.NaN : sorted[n - 1] / 1e6;
+      long[] s = Arrays.copyOf(steady, steadyRecorded);
+      Arrays.sort(s);
+      load.steadyP50Ms = s.length == 0 ? Double.NaN : s[(int) (s.length * 0.50)] / 1e6;
+      load.steadyP99Ms = s.length == 0 ? Double.NaN : s[Math.min(s.length - 1, (int) (s.length * 0.99))] / 1e6;
     }
   }
 
@@ -477,6 +488,9 @@ final class LightLoad implements ProxyHop.Session {
         arrivals[recorded] = now;
       }
       latencies[recorded++] = now - stamp;
+      if (c.tokens > steadyFrom) {
+        steady[steadyRecorded++] = now - stamp;
+      }
       return;
     }
     if (!Arrays.equals(c.line, 0, c.lineLen, stream.doneLine, 0, stream.doneLine.length)) {

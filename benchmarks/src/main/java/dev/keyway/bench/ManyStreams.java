@@ -158,10 +158,11 @@ final class ManyStreams {
           + "thread, every line checked) → proxy → stand-in (one NIO selector thread), %d tokens/s a stream, %d tokens (%d s) "
           + "measured after %d s warm-up; latency = stand-in write to the client's read; added = minus direct in the same round; "
           + "CPU per token from /proc%n", rate, rate * seconds, seconds, warmSeconds));
-      table.append(String.format(Locale.ROOT, "| %7s | %5s | %-15s | %7s | %7s | %8s | %7s | %9s | %9s | %8s | %6s | %8s | %8s | %8s | %9s | %6s | %6s | %6s | %7s |%n",
-          "streams", "round", "path", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "added p50", "added p99", "proxy µs",
+      table.append(String.format(Locale.ROOT, "| %7s | %5s | %-15s | %7s | %7s | %8s | %7s | %10s | %10s | %12s | %9s | %9s | %8s | %6s | %8s | %8s | %8s | %9s | %6s | %6s | %6s | %7s |%n",
+          "streams", "round", "path", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "steady p50", "steady p99", "added st.p99",
+          "added p50", "added p99", "proxy µs",
           "×Caddy", "stand-in", "client", "RSS MiB", "heap peak", "pinned", "submit", "failed", "retries"));
-      table.append("|--------:|------:|-----------------|--------:|--------:|---------:|--------:|----------:|----------:|---------:"
+      table.append("|--------:|------:|-----------------|--------:|--------:|---------:|--------:|-----------:|-----------:|-------------:|----------:|----------:|---------:"
           + "|-------:|---------:|---------:|---------:|----------:|-------:|-------:|-------:|--------:|\n");
     } else {
       table.append(String.format(Locale.ROOT, "%nMany slow streams through one proxy: client (Keyway async, a virtual thread per "
@@ -207,6 +208,9 @@ final class ManyStreams {
             if (light) {
               row.put("p999Ms", Main.round(load.p999Ms, 3));
               row.put("maxMs", Main.round(load.maxMs, 3));
+              row.put("steadyP50Ms", Main.round(load.steadyP50Ms, 3));
+              row.put("steadyP99Ms", Main.round(load.steadyP99Ms, 3));
+              row.put("addedSteadyP99Ms", Main.round(load.steadyP99Ms - direct.steadyP99Ms, 3));
               row.put("staleRetries", load.retries);
             }
             row.put("addedP50Ms", Main.round(load.p50Ms - direct.p50Ms, 3));
@@ -228,8 +232,9 @@ final class ManyStreams {
                   + " streams failed, first: " + load.firstError);
             }
             if (light) {
-              table.append(String.format(Locale.ROOT, "| %7d | %5d | %-15s | %7.2f | %7.2f | %8.2f | %7.2f ", streams, r,
-                  load.path, load.p50Ms, load.p99Ms, load.p999Ms, load.maxMs));
+              table.append(String.format(Locale.ROOT, "| %7d | %5d | %-15s | %7.2f | %7.2f | %8.2f | %7.2f | %10.2f | %10.2f | %12s ",
+                  streams, r, load.path, load.p50Ms, load.p99Ms, load.p999Ms, load.maxMs, load.steadyP50Ms, load.steadyP99Ms,
+                  load == direct ? "" : String.format(Locale.ROOT, "%+.2f", load.steadyP99Ms - direct.steadyP99Ms)));
             } else {
               table.append(String.format(Locale.ROOT, "| %7d | %5d | %-15s | %7.2f | %7.2f ", streams, r, load.path,
                   load.p50Ms, load.p99Ms));

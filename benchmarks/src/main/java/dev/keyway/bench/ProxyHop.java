@@ -175,8 +175,10 @@ final class ProxyHop implements AutoCloseable {
     String firstError = "";
     double p50Ms;
     double p99Ms;
-    /** Only the light load generator fills these three. */
+    /** Only the light load generator fills these five; steady = tokens after each stream's first second. */
     double p999Ms = Double.NaN;
+    double steadyP50Ms = Double.NaN;
+    double steadyP99Ms = Double.NaN;
     double maxMs = Double.NaN;
     int retries;
     double proxyCpuSeconds = Double.NaN;

@@ -40,6 +40,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * java -jar benchmarks/target/benchmarks.jar check      # every client against an in-process stand-in, once
  * java -jar benchmarks/target/benchmarks.jar limits     # what the usage limits cost (LimitsBench)
  * java -jar benchmarks/target/benchmarks.jar streams2000 # 2,000 slow streams through one gateway (ManyStreams, JDK 21+)
+ * java -jar benchmarks/target/benchmarks.jar streams2000 --light true # the same with a one-thread NIO stand-in and load generator
  * java -jar benchmarks/target/benchmarks.jar routing     # what OllamaServers' routing costs per call (RoutingBench)
  * java -jar benchmarks/target/benchmarks.jar servers     # throughput over 1, 2, 3 stand-ins (ServersThroughput)
  * </pre>

@@ -73,6 +73,8 @@ final class ManyStreams {
   private final boolean caddy;
   private final boolean jfr;
   private final boolean profile;
+  /** {@code --light true}: {@link LightStandIn} and {@link LightLoad} instead of the virtual-thread stand-in and Keyway. */
+  private final boolean light;
   private final List<String> gatewayNames;
   private final Map<String, Object> json = new LinkedHashMap<>();
   private final StringBuilder table = new StringBuilder();
@@ -92,12 +94,14 @@ final class ManyStreams {
     this.caddy = Boolean.parseBoolean(options.getOrDefault("caddy", "true"));
     this.jfr = Boolean.parseBoolean(options.getOrDefault("jfr", "true"));
     this.profile = Boolean.parseBoolean(options.getOrDefault("profile", "false"));
-    this.gatewayNames = Arrays.asList(options.getOrDefault("gateways", "gateway-vt,gateway-threads").split(","));
+    this.light = Boolean.parseBoolean(options.getOrDefault("light", "false"));
+    String gatewayList = options.getOrDefault("gateways", "gateway-vt,gateway-threads");
+    this.gatewayNames = gatewayList.equals("none") ? List.of() : Arrays.asList(gatewayList.split(","));
   }
 
   /**
    * {@code --streams 200,2000 --rate 5 --seconds 8 --warmup 4 --rounds 1 --caddy true --jfr true
-   * --gateways gateway-vt,gateway-threads --profile false}; {@code --seconds} is each stream's length (tokens =
+   * --gateways gateway-vt,gateway-threads --profile false --light false}; {@code --seconds} is each stream's length (tokens =
    * rate × seconds).
    */
   static void run(String[] args) throws Exception {
@@ -138,7 +142,7 @@ final class ManyStreams {
     json.put("machine", Main.machine());
     json.put("loadAverageStart", loadAverage());
     json.put("options", Map.of("streams", streamCounts, "rate", rate, "seconds", seconds, "warmup", warmSeconds,
-        "rounds", rounds, "jfr", jfr));
+        "rounds", rounds, "jfr", jfr, "light", light));
     int maxStreams = streamCounts.stream().mapToInt(Integer::intValue).max().orElse(2000);
     Map<String, List<String>> gateways = new LinkedHashMap<>();
     for (String name : gatewayNames) {
@@ -149,20 +153,37 @@ final class ManyStreams {
     Files.writeString(jfc, String.format(Locale.ROOT, JFC, profile ? SAMPLES : ""));
     Executor virtual = (Executor) Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
 
-    table.append(String.format(Locale.ROOT, "%nMany slow streams through one proxy: client (Keyway async, a virtual thread per "
-        + "stream) → proxy → stand-in (a virtual thread per connection), %d tokens/s a stream, %d tokens (%d s) measured after "
-        + "%d s warm-up; latency = stand-in write to user code; added = minus direct in the same round; CPU per token from /proc%n",
-        rate, rate * seconds, seconds, warmSeconds));
-    table.append(String.format(Locale.ROOT, "| %7s | %5s | %-15s | %7s | %7s | %9s | %9s | %8s | %6s | %8s | %8s | %8s | %9s | %6s | %6s | %6s |%n",
-        "streams", "round", "path", "p50 ms", "p99 ms", "added p50", "added p99", "proxy µs", "×Caddy", "stand-in",
-        "client", "RSS MiB", "heap peak", "pinned", "submit", "failed"));
-    table.append("|--------:|------:|-----------------|--------:|--------:|----------:|----------:|---------:|-------:|---------:"
-        + "|---------:|---------:|----------:|-------:|-------:|-------:|\n");
+    if (light) {
+      table.append(String.format(Locale.ROOT, "%nMany slow streams through one proxy, LIGHT harness: client (one NIO selector "
+          + "thread, every line checked) → proxy → stand-in (one NIO selector thread), %d tokens/s a stream, %d tokens (%d s) "
+          + "measured after %d s warm-up; latency = stand-in write to the client's read; added = minus direct in the same round; "
+          + "CPU per token from /proc%n", rate, rate * seconds, seconds, warmSeconds));
+      table.append(String.format(Locale.ROOT, "| %7s | %5s | %-15s | %7s | %7s | %8s | %7s | %10s | %10s | %12s | %9s | %9s | %8s | %6s | %8s | %8s | %8s | %9s | %6s | %6s | %6s | %7s |%n",
+          "streams", "round", "path", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "steady p50", "steady p99", "added st.p99",
+          "added p50", "added p99", "proxy µs",
+          "×Caddy", "stand-in", "client", "RSS MiB", "heap peak", "pinned", "submit", "failed", "retries"));
+      table.append("|--------:|------:|-----------------|--------:|--------:|---------:|--------:|-----------:|-----------:|-------------:|----------:|----------:|---------:"
+          + "|-------:|---------:|---------:|---------:|----------:|-------:|-------:|-------:|--------:|\n");
+    } else {
+      table.append(String.format(Locale.ROOT, "%nMany slow streams through one proxy: client (Keyway async, a virtual thread per "
+          + "stream) → proxy → stand-in (a virtual thread per connection), %d tokens/s a stream, %d tokens (%d s) measured after "
+          + "%d s warm-up; latency = stand-in write to user code; added = minus direct in the same round; CPU per token from /proc%n",
+          rate, rate * seconds, seconds, warmSeconds));
+      table.append(String.format(Locale.ROOT, "| %7s | %5s | %-15s | %7s | %7s | %9s | %9s | %8s | %6s | %8s | %8s | %8s | %9s | %6s | %6s | %6s |%n",
+          "streams", "round", "path", "p50 ms", "p99 ms", "added p50", "added p99", "proxy µs", "×Caddy", "stand-in",
+          "client", "RSS MiB", "heap peak", "pinned", "submit", "failed"));
+      table.append("|--------:|------:|-----------------|--------:|--------:|----------:|----------:|---------:|-------:|---------:"
+          + "|---------:|---------:|----------:|-------:|-------:|-------:|\n");
+    }
 
     List<Object> results = new ArrayList<>();
-    try (StandInProcess standIn = new StandInProcess(work.resolve("stand-in.log"), List.of("virtual"));
+    try (StandInProcess standIn = light ? StandInProcess.light(work.resolve("stand-in.log"))
+            : new StandInProcess(work.resolve("stand-in.log"), List.of("virtual"));
         ProxyHop hop = new ProxyHop(work, standIn.baseUrl(), caddy, gateways)) {
       hop.clientExecutor(virtual).standInPid(standIn.pid());
+      if (light) {
+        hop.sessions((path, url) -> new LightLoad(path, url, path.equals("direct")));
+      }
       Map<String, Map<String, Object>> recorded = new LinkedHashMap<>();
       if (jfr) {
         hop.window(new JfrWindow(jfc, recorded));
@@ -171,6 +192,8 @@ final class ManyStreams {
       for (int streams : streamCounts) {
         for (int r = 1; r <= rounds; r++) {
           long t = System.nanoTime();
+          String loadBefore = loadAverage();
+          notes.add(String.format(Locale.ROOT, "load average before %d streams, round %d: %s", streams, r, loadBefore));
           recorded.clear();
           Map<String, ProxyHop.Load> loads = hop.measure(streams, rate, seconds, warmSeconds);
           ProxyHop.Load direct = loads.get("direct");
@@ -182,6 +205,14 @@ final class ManyStreams {
             row.put("failedStreams", load.failed);
             row.put("p50Ms", Main.round(load.p50Ms, 3));
             row.put("p99Ms", Main.round(load.p99Ms, 3));
+            if (light) {
+              row.put("p999Ms", Main.round(load.p999Ms, 3));
+              row.put("maxMs", Main.round(load.maxMs, 3));
+              row.put("steadyP50Ms", Main.round(load.steadyP50Ms, 3));
+              row.put("steadyP99Ms", Main.round(load.steadyP99Ms, 3));
+              row.put("addedSteadyP99Ms", Main.round(load.steadyP99Ms - direct.steadyP99Ms, 3));
+              row.put("staleRetries", load.retries);
+            }
             row.put("addedP50Ms", Main.round(load.p50Ms - direct.p50Ms, 3));
             row.put("addedP99Ms", Main.round(load.p99Ms - direct.p99Ms, 3));
             row.put("proxyCpuSeconds", Main.round(load.proxyCpuSeconds, 2));
@@ -200,9 +231,16 @@ final class ManyStreams {
               notes.add(streams + " streams, round " + r + ", " + load.path + ": " + load.failed
                   + " streams failed, first: " + load.firstError);
             }
+            if (light) {
+              table.append(String.format(Locale.ROOT, "| %7d | %5d | %-15s | %7.2f | %7.2f | %8.2f | %7.2f | %10.2f | %10.2f | %12s ",
+                  streams, r, load.path, load.p50Ms, load.p99Ms, load.p999Ms, load.maxMs, load.steadyP50Ms, load.steadyP99Ms,
+                  load == direct ? "" : String.format(Locale.ROOT, "%+.2f", load.steadyP99Ms - direct.steadyP99Ms)));
+            } else {
+              table.append(String.format(Locale.ROOT, "| %7d | %5d | %-15s | %7.2f | %7.2f ", streams, r, load.path,
+                  load.p50Ms, load.p99Ms));
+            }
             table.append(String.format(Locale.ROOT,
-                "| %7d | %5d | %-15s | %7.2f | %7.2f | %9s | %9s | %8s | %6s | %8s | %8s | %8s | %9s | %6s | %6s | %6d |%n",
-                streams, r, load.path, load.p50Ms, load.p99Ms,
+                "| %9s | %9s | %8s | %6s | %8s | %8s | %8s | %9s | %6s | %6s | %6d |" + (light ? " %7d |" : ""),
                 load == direct ? "" : String.format(Locale.ROOT, "%+.2f", load.p50Ms - direct.p50Ms),
                 load == direct ? "" : String.format(Locale.ROOT, "%+.2f", load.p99Ms - direct.p99Ms),
                 Main.fmt(Main.round(load.proxyCpuUsPerToken, 1), "%.1f"), Main.fmt(vsCaddy, "%.2f"),
@@ -210,11 +248,13 @@ final class ManyStreams {
                 Main.fmt(Main.round(load.clientCpuUsPerToken, 1), "%.1f"),
                 Main.fmt(Main.round(load.proxyRssMiB, 0), "%.0f"),
                 Main.fmt(rec.get("heapPeakUsedMiB"), "%.0f MiB"), Main.fmt(rec.get("pinnedEvents"), "%.0f"),
-                Main.fmt(rec.get("submitFailedEvents"), "%.0f"), load.failed));
+                Main.fmt(rec.get("submitFailedEvents"), "%.0f"), load.failed, load.retries));
+            table.append(String.format(Locale.ROOT, "%n"));
           }
           Map<String, Object> result = new LinkedHashMap<>();
           result.put("streams", streams);
           result.put("round", r);
+          result.put("loadAverageBefore", loadBefore);
           result.put("paths", rows);
           results.add(result);
           Main.progress("  %d streams, round %d: %s (%.0f s)", streams, r, rows, (System.nanoTime() - t) / 1e9);

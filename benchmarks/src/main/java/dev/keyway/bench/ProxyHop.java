@@ -42,6 +42,17 @@ final class ProxyHop implements AutoCloseable {
   private java.util.concurrent.Executor clientExecutor;
   private long standInPid = -1;
   private Window window;
+  /** Opens the load generator's session on one path: (path name, base URL) → session. */
+  private java.util.function.BiFunction<String, String, Session> sessions;
+
+  /** The load generator on one path, kept across that path's warm-up and measured run. */
+  interface Session extends AutoCloseable {
+    /** Runs {@code streams} streams of {@code rate × seconds} tokens; fills {@code load} when not null. */
+    void run(int streams, int rate, int seconds, Load load) throws InterruptedException;
+
+    @Override
+    void close();
+  }
 
   /** Called around each measured window (not the warm-up) of each path. */
   interface Window {
@@ -73,6 +84,12 @@ final class ProxyHop implements AutoCloseable {
   /** Also measures this process's CPU (the stand-in's) over each measured window. */
   ProxyHop standInPid(long pid) {
     this.standInPid = pid;
+    return this;
+  }
+
+  /** Uses another load generator than the Keyway client (e.g. {@link LightLoad}). */
+  ProxyHop sessions(java.util.function.BiFunction<String, String, Session> sessions) {
+    this.sessions = sessions;
     return this;
   }
 
@@ -158,6 +175,12 @@ final class ProxyHop implements AutoCloseable {
     String firstError = "";
     double p50Ms;
     double p99Ms;
+    /** Only the light load generator fills these five; steady = tokens after each stream's first second. */
+    double p999Ms = Double.NaN;
+    double steadyP50Ms = Double.NaN;
+    double steadyP99Ms = Double.NaN;
+    double maxMs = Double.NaN;
+    int retries;
     double proxyCpuSeconds = Double.NaN;
     double proxyCpuUsPerToken = Double.NaN;
     double standInCpuSeconds = Double.NaN;
@@ -184,8 +207,9 @@ final class ProxyHop implements AutoCloseable {
     for (Map.Entry<String, String> path : urls.entrySet()) {
       long pid = path.getKey().equals("caddy") ? caddy.pid()
           : gateways.containsKey(path.getKey()) ? gateways.get(path.getKey()).pid() : -1;
-      try (KeywayClient client = new KeywayClient(path.getValue(), true, clientExecutor)) {
-        run(client, streams, rate, warmSeconds, null);
+      try (Session client = sessions != null ? sessions.apply(path.getKey(), path.getValue())
+          : new KeywaySession(new KeywayClient(path.getValue(), true, clientExecutor))) {
+        client.run(streams, rate, warmSeconds, null);
         Load load = new Load();
         load.path = path.getKey();
         load.streams = streams;
@@ -195,7 +219,7 @@ final class ProxyHop implements AutoCloseable {
         long cpu0 = pid > 0 ? ProcCpu.process(pid) : 0;
         long standIn0 = standInPid > 0 ? ProcCpu.process(standInPid) : 0;
         long self0 = ProcCpu.self();
-        run(client, streams, rate, seconds, load);
+        client.run(streams, rate, seconds, load);
         long self = ProcCpu.self() - self0;
         load.clientCpuUsPerToken = load.tokens == 0 ? Double.NaN : self / 1e3 / load.tokens;
         if (standInPid > 0) {
@@ -217,6 +241,25 @@ final class ProxyHop implements AutoCloseable {
       }
     }
     return loads;
+  }
+
+  /** The Keyway client (async) as the load generator. */
+  private static final class KeywaySession implements Session {
+    private final KeywayClient client;
+
+    KeywaySession(KeywayClient client) {
+      this.client = client;
+    }
+
+    @Override
+    public void run(int streams, int rate, int seconds, Load load) throws InterruptedException {
+      ProxyHop.run(client, streams, rate, seconds, load);
+    }
+
+    @Override
+    public void close() {
+      client.close();
+    }
   }
 
   private static void run(KeywayClient client, int streams, int rate, int seconds, Load load) throws InterruptedException {

@@ -25,10 +25,22 @@ final class StandInProcess implements AutoCloseable {
 
   /** With {@link StandIn#main}'s arguments, e.g. {@code virtual}, {@code slots=4}. */
   StandInProcess(Path log, List<String> args) {
-    child = Child.start(List.of("-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch", "-Xss256k"), StandIn.class.getName(),
-        args, log);
+    this(log, List.of("-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch", "-Xss256k"), StandIn.class.getName(), args);
+  }
+
+  private StandInProcess(Path log, List<String> jvm, String mainClass, List<String> args) {
+    child = Child.start(jvm, mainClass, args, log);
     String line = child.await(l -> l.startsWith("STANDIN-PORT "), 60);
     port = Integer.parseInt(line.substring("STANDIN-PORT ".length()).trim());
+  }
+
+  /**
+   * {@link LightStandIn}: one selector thread; a small serial-collected heap, since it allocates
+   * next to nothing per token.
+   */
+  static StandInProcess light(Path log) {
+    return new StandInProcess(log, List.of("-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch", "-XX:+UseSerialGC"),
+        LightStandIn.class.getName(), List.of());
   }
 
   String baseUrl() {

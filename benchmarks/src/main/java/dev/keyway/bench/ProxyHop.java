@@ -107,6 +107,11 @@ final class ProxyHop implements AutoCloseable {
       Child gateway = null;
       try {
         List<String> jvm = new ArrayList<>(Child.FORK_HEAP);
+        // -Dbench.gatewayJvm="-XX:+UseZGC ..." on the harness: extra options for every gateway JVM
+        String extra = System.getProperty("bench.gatewayJvm", "").trim();
+        if (!extra.isEmpty()) {
+          jvm.addAll(List.of(extra.split("\\s+")));
+        }
         List<String> args = new ArrayList<>(List.of(direct));
         args.addAll(settings.getValue());
         gateway = Child.start(jvm, GatewayApp.class.getName(), args, log);

@@ -70,6 +70,8 @@ final class ManyStreams {
   private final int seconds;
   private final int warmSeconds;
   private final int rounds;
+  /** {@code --prime N}: N rounds of one-second streams on each path before its warm-up (JIT). */
+  private final int prime;
   private final boolean caddy;
   private final boolean jfr;
   private final boolean profile;
@@ -91,6 +93,7 @@ final class ManyStreams {
     this.seconds = Integer.parseInt(options.getOrDefault("seconds", "8"));
     this.warmSeconds = Integer.parseInt(options.getOrDefault("warmup", "4"));
     this.rounds = Integer.parseInt(options.getOrDefault("rounds", "1"));
+    this.prime = Integer.parseInt(options.getOrDefault("prime", "0"));
     this.caddy = Boolean.parseBoolean(options.getOrDefault("caddy", "true"));
     this.jfr = Boolean.parseBoolean(options.getOrDefault("jfr", "true"));
     this.profile = Boolean.parseBoolean(options.getOrDefault("profile", "false"));
@@ -101,7 +104,7 @@ final class ManyStreams {
 
   /**
    * {@code --streams 200,2000 --rate 5 --seconds 8 --warmup 4 --rounds 1 --caddy true --jfr true
-   * --gateways gateway-vt,gateway-threads --profile false --light false}; {@code --seconds} is each stream's length (tokens =
+   * --gateways gateway-vt,gateway-threads --profile false --light false --prime 0}; {@code --seconds} is each stream's length (tokens =
    * rate × seconds).
    */
   static void run(String[] args) throws Exception {
@@ -142,7 +145,7 @@ final class ManyStreams {
     json.put("machine", Main.machine());
     json.put("loadAverageStart", loadAverage());
     json.put("options", Map.of("streams", streamCounts, "rate", rate, "seconds", seconds, "warmup", warmSeconds,
-        "rounds", rounds, "jfr", jfr, "light", light));
+        "rounds", rounds, "jfr", jfr, "light", light, "prime", prime));
     int maxStreams = streamCounts.stream().mapToInt(Integer::intValue).max().orElse(2000);
     Map<String, List<String>> gateways = new LinkedHashMap<>();
     for (String name : gatewayNames) {
@@ -156,23 +159,23 @@ final class ManyStreams {
     if (light) {
       table.append(String.format(Locale.ROOT, "%nMany slow streams through one proxy, LIGHT harness: client (one NIO selector "
           + "thread, every line checked) → proxy → stand-in (one NIO selector thread), %d tokens/s a stream, %d tokens (%d s) "
-          + "measured after %d s warm-up; latency = stand-in write to the client's read; added = minus direct in the same round; "
+          + "measured after %d s warm-up (and " + prime + " rounds of 1 s streams before it); latency = stand-in write to the client's read; added = minus direct in the same round; "
           + "CPU per token from /proc%n", rate, rate * seconds, seconds, warmSeconds));
-      table.append(String.format(Locale.ROOT, "| %7s | %5s | %-15s | %7s | %7s | %8s | %7s | %10s | %10s | %12s | %9s | %9s | %8s | %6s | %8s | %8s | %8s | %9s | %6s | %6s | %6s | %7s |%n",
+      table.append(String.format(Locale.ROOT, "| %7s | %5s | %-15s | %7s | %7s | %8s | %7s | %10s | %10s | %12s | %9s | %9s | %8s | %6s | %6s | %8s | %8s | %8s | %8s | %9s | %6s | %6s | %6s | %7s |%n",
           "streams", "round", "path", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "steady p50", "steady p99", "added st.p99",
           "added p50", "added p99", "proxy µs",
-          "×Caddy", "stand-in", "client", "RSS MiB", "heap peak", "pinned", "submit", "failed", "retries"));
+          "×Caddy", "JIT µs", "×C. −JIT", "stand-in", "client", "RSS MiB", "heap peak", "pinned", "submit", "failed", "retries"));
       table.append("|--------:|------:|-----------------|--------:|--------:|---------:|--------:|-----------:|-----------:|-------------:|----------:|----------:|---------:"
-          + "|-------:|---------:|---------:|---------:|----------:|-------:|-------:|-------:|--------:|\n");
+          + "|-------:|-------:|---------:|---------:|---------:|---------:|----------:|-------:|-------:|-------:|--------:|\n");
     } else {
       table.append(String.format(Locale.ROOT, "%nMany slow streams through one proxy: client (Keyway async, a virtual thread per "
           + "stream) → proxy → stand-in (a virtual thread per connection), %d tokens/s a stream, %d tokens (%d s) measured after "
           + "%d s warm-up; latency = stand-in write to user code; added = minus direct in the same round; CPU per token from /proc%n",
           rate, rate * seconds, seconds, warmSeconds));
-      table.append(String.format(Locale.ROOT, "| %7s | %5s | %-15s | %7s | %7s | %9s | %9s | %8s | %6s | %8s | %8s | %8s | %9s | %6s | %6s | %6s |%n",
-          "streams", "round", "path", "p50 ms", "p99 ms", "added p50", "added p99", "proxy µs", "×Caddy", "stand-in",
+      table.append(String.format(Locale.ROOT, "| %7s | %5s | %-15s | %7s | %7s | %9s | %9s | %8s | %6s | %6s | %8s | %8s | %8s | %8s | %9s | %6s | %6s | %6s |%n",
+          "streams", "round", "path", "p50 ms", "p99 ms", "added p50", "added p99", "proxy µs", "×Caddy", "JIT µs", "×C. −JIT", "stand-in",
           "client", "RSS MiB", "heap peak", "pinned", "submit", "failed"));
-      table.append("|--------:|------:|-----------------|--------:|--------:|----------:|----------:|---------:|-------:|---------:"
+      table.append("|--------:|------:|-----------------|--------:|--------:|----------:|----------:|---------:|-------:|-------:|---------:|---------:"
           + "|---------:|---------:|----------:|-------:|-------:|-------:|\n");
     }
 
@@ -180,7 +183,7 @@ final class ManyStreams {
     try (StandInProcess standIn = light ? StandInProcess.light(work.resolve("stand-in.log"))
             : new StandInProcess(work.resolve("stand-in.log"), List.of("virtual"));
         ProxyHop hop = new ProxyHop(work, standIn.baseUrl(), caddy, gateways)) {
-      hop.clientExecutor(virtual).standInPid(standIn.pid());
+      hop.clientExecutor(virtual).standInPid(standIn.pid()).primeRounds(prime);
       if (light) {
         hop.sessions((path, url) -> new LightLoad(path, url, path.equals("direct")));
       }
@@ -219,6 +222,11 @@ final class ManyStreams {
             row.put("proxyCpuUsPerToken", Main.round(load.proxyCpuUsPerToken, 2));
             Double vsCaddy = caddyLoad == null ? null : Main.round(load.proxyCpuUsPerToken / caddyLoad.proxyCpuUsPerToken, 2);
             row.put("proxyCpuVsCaddy", vsCaddy);
+            // PERF-ANCHORS.md's method: the JIT compiler threads' CPU apart (Caddy has none).
+            row.put("proxyJitUsPerToken", Main.round(load.proxyJitUsPerToken, 2));
+            Double vsCaddyNoJit = caddyLoad == null ? null
+                : Main.round((load.proxyCpuUsPerToken - load.proxyJitUsPerToken) / caddyLoad.proxyCpuUsPerToken, 2);
+            row.put("proxyCpuLessJitVsCaddy", vsCaddyNoJit);
             row.put("standInCpuSeconds", Main.round(load.standInCpuSeconds, 2));
             row.put("standInCpuUsPerToken", Main.round(load.standInCpuUsPerToken, 2));
             row.put("clientCpuUsPerToken", Main.round(load.clientCpuUsPerToken, 2));
@@ -240,10 +248,11 @@ final class ManyStreams {
                   load.p50Ms, load.p99Ms));
             }
             table.append(String.format(Locale.ROOT,
-                "| %9s | %9s | %8s | %6s | %8s | %8s | %8s | %9s | %6s | %6s | %6d |" + (light ? " %7d |" : ""),
+                "| %9s | %9s | %8s | %6s | %6s | %8s | %8s | %8s | %8s | %9s | %6s | %6s | %6d |" + (light ? " %7d |" : ""),
                 load == direct ? "" : String.format(Locale.ROOT, "%+.2f", load.p50Ms - direct.p50Ms),
                 load == direct ? "" : String.format(Locale.ROOT, "%+.2f", load.p99Ms - direct.p99Ms),
                 Main.fmt(Main.round(load.proxyCpuUsPerToken, 1), "%.1f"), Main.fmt(vsCaddy, "%.2f"),
+                Main.fmt(Main.round(load.proxyJitUsPerToken, 1), "%.1f"), Main.fmt(vsCaddyNoJit, "%.2f"),
                 Main.fmt(Main.round(load.standInCpuUsPerToken, 1), "%.1f"),
                 Main.fmt(Main.round(load.clientCpuUsPerToken, 1), "%.1f"),
                 Main.fmt(Main.round(load.proxyRssMiB, 0), "%.0f"),
@@ -269,7 +278,7 @@ final class ManyStreams {
     out.append(String.format(Locale.ROOT, "%nKeyway many-streams benchmark (%s)%n", Main.machineLine()));
     out.append(table);
     out.append("\nproxy µs / stand-in / client = CPU µs per token delivered of the proxy process, the stand-in process and "
-        + "the load generator (JIT included); RSS = the proxy's resident set at the end of the window; heap peak = largest "
+        + "the load generator (JIT included); JIT µs = the proxy's C1/C2 compiler threads' share of its figure; ×C. −JIT = the proxy's figure less its JIT share, over Caddy's (PERF-ANCHORS.md's method: warm up until the JIT settles, count it apart); RSS = the proxy's resident set at the end of the window; heap peak = largest "
         + "heap used in the gateway's JFR jdk.GCHeapSummary; pinned / submit = jdk.VirtualThreadPinned (threshold 0) and "
         + "jdk.VirtualThreadSubmitFailed events in the gateway during the measured window\n");
     if (!pinnedSites.isEmpty()) {

@@ -27,8 +27,16 @@ final class ProcCpu {
 
   /** CPU time of this JVM's C1/C2 compiler threads so far (only those still alive). */
   static long selfCompilerThreads() {
+    return compilerThreads(ProcessHandle.current().pid());
+  }
+
+  /**
+   * CPU time of JVM {@code pid}'s C1/C2 compiler threads so far (only those still alive: the JVM
+   * may stop one it no longer needs, so a difference over a window can only under-count them).
+   */
+  static long compilerThreads(long pid) {
     long sum = 0;
-    Path tasks = Path.of("/proc/self/task");
+    Path tasks = Path.of("/proc", Long.toString(pid), "task");
     try (DirectoryStream<Path> dir = Files.newDirectoryStream(tasks)) {
       for (Path task : dir) {
         String comm;

@@ -44,6 +44,7 @@ final class ProxyHop implements AutoCloseable {
   private Window window;
   /** Opens the load generator's session on one path: (path name, base URL) → session. */
   private java.util.function.BiFunction<String, String, Session> sessions;
+  private int primeRounds;
 
   /** The load generator on one path, kept across that path's warm-up and measured run. */
   interface Session extends AutoCloseable {
@@ -90,6 +91,16 @@ final class ProxyHop implements AutoCloseable {
   /** Uses another load generator than the Keyway client (e.g. {@link LightLoad}). */
   ProxyHop sessions(java.util.function.BiFunction<String, String, Session> sessions) {
     this.sessions = sessions;
+    return this;
+  }
+
+  /**
+   * Before each path's warm-up, {@code rounds} rounds of one-second streams at the measured
+   * concurrency: enough calls for the proxy's JIT to compile its per-call code too (a long-running
+   * proxy has), which the few thousand calls of a warm-up leave interpreted. Default 0.
+   */
+  ProxyHop primeRounds(int rounds) {
+    this.primeRounds = rounds;
     return this;
   }
 
@@ -188,6 +199,8 @@ final class ProxyHop implements AutoCloseable {
     int retries;
     double proxyCpuSeconds = Double.NaN;
     double proxyCpuUsPerToken = Double.NaN;
+    /** The proxy's JIT compiler threads' share of {@link #proxyCpuUsPerToken} (0 for Caddy). */
+    double proxyJitUsPerToken = Double.NaN;
     double standInCpuSeconds = Double.NaN;
     double standInCpuUsPerToken = Double.NaN;
     /** The load generator's (this process's) CPU per token, JIT included. */
@@ -214,6 +227,9 @@ final class ProxyHop implements AutoCloseable {
           : gateways.containsKey(path.getKey()) ? gateways.get(path.getKey()).pid() : -1;
       try (Session client = sessions != null ? sessions.apply(path.getKey(), path.getValue())
           : new KeywaySession(new KeywayClient(path.getValue(), true, clientExecutor))) {
+        for (int i = 0; i < primeRounds; i++) {
+          client.run(streams, rate, 1, null);
+        }
         client.run(streams, rate, warmSeconds, null);
         Load load = new Load();
         load.path = path.getKey();
@@ -222,6 +238,7 @@ final class ProxyHop implements AutoCloseable {
           window.begin(path.getKey(), pid);
         }
         long cpu0 = pid > 0 ? ProcCpu.process(pid) : 0;
+        long jit0 = pid > 0 ? ProcCpu.compilerThreads(pid) : 0;
         long standIn0 = standInPid > 0 ? ProcCpu.process(standInPid) : 0;
         long self0 = ProcCpu.self();
         client.run(streams, rate, seconds, load);
@@ -236,6 +253,8 @@ final class ProxyHop implements AutoCloseable {
           long cpu = ProcCpu.process(pid) - cpu0;
           load.proxyCpuSeconds = cpu / 1e9;
           load.proxyCpuUsPerToken = load.tokens == 0 ? Double.NaN : cpu / 1e3 / load.tokens;
+          long jit = Math.max(0, ProcCpu.compilerThreads(pid) - jit0);
+          load.proxyJitUsPerToken = load.tokens == 0 ? Double.NaN : jit / 1e3 / load.tokens;
           load.proxyRssMiB = statusKiB(pid, "VmRSS:") / 1024.0;
           load.proxyRssPeakMiB = statusKiB(pid, "VmHWM:") / 1024.0;
         }

@@ -132,8 +132,11 @@ final class ManyStreams {
       case "gateway-threads":
         return List.of("server.tomcat.threads.max=" + (maxStreams + 100), "server.tomcat.max-connections=10000",
             "server.tomcat.accept-count=1000");
+      case ProxyHop.NIO_RELAY:
+        return List.of();
       default:
-        throw new IllegalArgumentException("unknown gateway " + name + "; known: gateway-vt, gateway-threads");
+        throw new IllegalArgumentException("unknown gateway " + name + "; known: gateway-vt, gateway-threads, "
+            + ProxyHop.NIO_RELAY + " (a byte-relay floor)");
     }
   }
 

@@ -29,6 +29,8 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class ProxyHop implements AutoCloseable {
   static final String CADDY = "/usr/bin/caddy";
+  /** The path name of {@link NioRelay}, the event-driven floor, among the gateways. */
+  static final String NIO_RELAY = "nio-relay";
 
   private final Path dir;
   private final String direct;
@@ -122,6 +124,14 @@ final class ProxyHop implements AutoCloseable {
         String extra = System.getProperty("bench.gatewayJvm", "").trim();
         if (!extra.isEmpty()) {
           jvm.addAll(List.of(extra.split("\\s+")));
+        }
+        if (name.equals(NIO_RELAY)) { // the floor: a byte relay, no HTTP, no gateway
+          gateway = Child.start(List.of("-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch", "-XX:+UseSerialGC"),
+              NioRelay.class.getName(), List.of(direct.substring(direct.lastIndexOf(':') + 1)), log);
+          String line = gateway.await(l -> l.startsWith("RELAY-PORT "), 60);
+          gateways.put(name, gateway);
+          gatewayUrls.put(name, "http://127.0.0.1:" + line.substring("RELAY-PORT ".length()).trim());
+          continue;
         }
         List<String> args = new ArrayList<>(List.of(direct));
         args.addAll(settings.getValue());

@@ -133,10 +133,11 @@ final class ManyStreams {
         return List.of("server.tomcat.threads.max=" + (maxStreams + 100), "server.tomcat.max-connections=10000",
             "server.tomcat.accept-count=1000");
       case ProxyHop.NIO_RELAY:
+      case ProxyHop.JDK_RELAY:
         return List.of();
       default:
         throw new IllegalArgumentException("unknown gateway " + name + "; known: gateway-vt, gateway-threads, "
-            + ProxyHop.NIO_RELAY + " (a byte-relay floor)");
+            + ProxyHop.NIO_RELAY + ", " + ProxyHop.JDK_RELAY + " (floors)");
     }
   }
 

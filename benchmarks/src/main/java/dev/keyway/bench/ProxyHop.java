@@ -31,6 +31,8 @@ final class ProxyHop implements AutoCloseable {
   static final String CADDY = "/usr/bin/caddy";
   /** The path name of {@link NioRelay}, the event-driven floor, among the gateways. */
   static final String NIO_RELAY = "nio-relay";
+  /** The path name of {@link JdkRelay}: async Tomcat + the JDK's HttpClient, no Keyway checks. */
+  static final String JDK_RELAY = "jdk-relay";
 
   private final Path dir;
   private final String direct;
@@ -125,9 +127,11 @@ final class ProxyHop implements AutoCloseable {
         if (!extra.isEmpty()) {
           jvm.addAll(List.of(extra.split("\\s+")));
         }
-        if (name.equals(NIO_RELAY)) { // the floor: a byte relay, no HTTP, no gateway
-          gateway = Child.start(List.of("-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch", "-XX:+UseSerialGC"),
-              NioRelay.class.getName(), List.of(direct.substring(direct.lastIndexOf(':') + 1)), log);
+        if (name.equals(NIO_RELAY) || name.equals(JDK_RELAY)) { // the floors: no gateway, no checks
+          gateway = Child.start(name.equals(NIO_RELAY)
+                  ? List.of("-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch", "-XX:+UseSerialGC") : jvm,
+              name.equals(NIO_RELAY) ? NioRelay.class.getName() : JdkRelay.class.getName(),
+              List.of(direct.substring(direct.lastIndexOf(':') + 1)), log);
           String line = gateway.await(l -> l.startsWith("RELAY-PORT "), 60);
           gateways.put(name, gateway);
           gatewayUrls.put(name, "http://127.0.0.1:" + line.substring("RELAY-PORT ".length()).trim());

@@ -134,10 +134,12 @@ final class ManyStreams {
             "server.tomcat.accept-count=1000");
       case ProxyHop.NIO_RELAY:
       case ProxyHop.JDK_RELAY:
+      case ProxyHop.NETTY_RELAY:
         return List.of();
       default:
         throw new IllegalArgumentException("unknown gateway " + name + "; known: gateway-vt, gateway-threads, "
-            + ProxyHop.NIO_RELAY + ", " + ProxyHop.JDK_RELAY + " (floors)");
+            + ProxyHop.NIO_RELAY + ", " + ProxyHop.JDK_RELAY + ", "
+            + ProxyHop.NETTY_RELAY + " (floors)");
     }
   }
 

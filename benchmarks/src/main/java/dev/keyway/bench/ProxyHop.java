@@ -33,6 +33,8 @@ final class ProxyHop implements AutoCloseable {
   static final String NIO_RELAY = "nio-relay";
   /** The path name of {@link JdkRelay}: async Tomcat + the JDK's HttpClient, no Keyway checks. */
   static final String JDK_RELAY = "jdk-relay";
+  /** The path name of {@link NettyRelay}: Reactor Netty server and client, no Keyway checks. */
+  static final String NETTY_RELAY = "netty-relay";
 
   private final Path dir;
   private final String direct;
@@ -127,10 +129,11 @@ final class ProxyHop implements AutoCloseable {
         if (!extra.isEmpty()) {
           jvm.addAll(List.of(extra.split("\\s+")));
         }
-        if (name.equals(NIO_RELAY) || name.equals(JDK_RELAY)) { // the floors: no gateway, no checks
+        if (name.equals(NIO_RELAY) || name.equals(JDK_RELAY) || name.equals(NETTY_RELAY)) { // floors: no checks
           gateway = Child.start(name.equals(NIO_RELAY)
                   ? List.of("-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch", "-XX:+UseSerialGC") : jvm,
-              name.equals(NIO_RELAY) ? NioRelay.class.getName() : JdkRelay.class.getName(),
+              name.equals(NIO_RELAY) ? NioRelay.class.getName()
+                  : name.equals(JDK_RELAY) ? JdkRelay.class.getName() : NettyRelay.class.getName(),
               List.of(direct.substring(direct.lastIndexOf(':') + 1)), log);
           String line = gateway.await(l -> l.startsWith("RELAY-PORT "), 60);
           gateways.put(name, gateway);

@@ -228,6 +228,7 @@ class RetryTest {
   void aRetryAfterBeyondAnIntIsATypedError() {
     // OkHttp reads a digits-only Retry-After of a 503 with Integer.valueOf, which throws here.
     server.enqueue(status(503).setHeader("Retry-After", "99999999999"));
+    server.enqueue(status(500)); // for a retry that must not happen
     try (OllamaClient client = fastRetries().build()) {
       assertThatThrownBy(() -> client.chat(CHAT))
           .isInstanceOfSatisfying(OllamaHttpException.class,

@@ -58,7 +58,9 @@ import org.jspecify.annotations.Nullable;
  * Every method throws a subclass of {@link OllamaException}. Connect failures and 408, 429, 502,
  * 503 and 504 answers are retried with exponential backoff and jitter, honouring
  * {@code Retry-After} (3 attempts in all by default); nothing is retried once a response body has
- * started to arrive.
+ * started to arrive. Every attempt is one request: the client keeps OkHttp from repeating a request
+ * on its own (OkHttp 4.12 would resend one answered 503 with {@code Retry-After: 0}, or 408), so the
+ * policy's budget counts every request a server sees, and it honours {@code Retry-After: 0} itself.
  */
 public interface OllamaClient extends AutoCloseable {
 

@@ -130,7 +130,9 @@ public final class RequestOptions {
      * #maxAttempts(int)}, else {@link OllamaServers.Builder#maxAttempts(int)}), trying each at most
      * this many times. {@code 1} is for a relay such as Keyway's gateway: an overloaded server is
      * never retried on its caller's behalf, yet a call it refuses before answering goes to another
-     * server. Like {@code maxAttempts}, it only lowers what the retry policy allows.
+     * server. Like {@code maxAttempts}, it only lowers what the retry policy allows. An attempt is
+     * one request: OkHttp's own repeat of a 503 with {@code Retry-After: 0} or of a 408 is turned
+     * off, so such a server is asked once too.
      */
     public Builder maxAttemptsPerServer(int attempts) {
       if (attempts < 1) {

@@ -576,6 +576,31 @@ class ServersRoutingTest {
     assertThat(servers.status()).extracting(ServerStatus::inFlight).containsExactly(0, 0, 0);
   }
 
+  /**
+   * A 503 with {@code Retry-After: 0} (which OkHttp would repeat on its own, to the same server)
+   * under {@code maxAttemptsPerServer(1)}: the refusing server is asked once, the other answers.
+   */
+  @Test
+  void a503WithRetryAfterZeroIsAskedOnceThenTheCallMovesOn() throws Exception {
+    servers = OllamaServers.builder()
+        .server(server("a", a, Credential.apiKey(KEY_A)).configure(ServersRoutingTest::fast))
+        .server(server("b", b, Credential.bearer(KEY_B)).configure(ServersRoutingTest::fast))
+        .build();
+    loadDirectly("a", "shared");
+    servers.refresh(); // shared is loaded on a only: a is asked first
+    a.enqueue(Fault.status(503, "{\"error\":\"server busy\"}").retryAfter("0"));
+    byte[] body = "{\"model\":\"shared\",\"stream\":false}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+    try (PassThroughResponse answer = servers.passThrough(PassThroughRequest.post("api/chat", body)
+        .model("shared").options(RequestOptions.builder().maxAttemptsPerServer(1).build()))) {
+      assertThat(answer.status()).isEqualTo(200);
+      assertThat(new String(answer.body().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
+          .contains("\"done\":true");
+    }
+    assertThat(count(a, "/api/chat")).as("requests to a").isEqualTo(1);
+    assertThat(count(b, "/api/chat")).as("requests to b").isEqualTo(1);
+  }
+
   @Test
   void aStreamThatFailsAfterItsFirstChunkIsNotReplayedElsewhere() {
     build();

@@ -149,7 +149,12 @@ public final class DefaultOllamaClient implements OllamaClient {
         .addNetworkInterceptor(chain -> {
           Transport.Attempt.connected(chain.request()); // network interceptors run once connected
           return chain.proceed(chain.request().newBuilder().header("User-Agent", USER_AGENT).build());
-        });
+        })
+        // OkHttp repeats some 408s and 503s on its own: see FollowUpGuard. First of the network
+        // interceptors and last of the application ones, so no interceptor of the caller's sees
+        // what it shows OkHttp.
+        .addInterceptor(FollowUpGuard.RESTORE);
+    b.networkInterceptors().add(0, FollowUpGuard.HIDE);
     if (config.sslSocketFactory() != null && config.trustManager() != null) {
       b.sslSocketFactory(config.sslSocketFactory(), config.trustManager());
     }

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import okhttp3.Call;
@@ -244,6 +245,8 @@ final class Transport {
    */
   static final class Attempt {
     volatile boolean connected;
+    /** The server's {@code Retry-After} values {@link FollowUpGuard} hid from OkHttp, if any. */
+    volatile @Nullable List<String> hiddenRetryAfter;
 
     /** For a network interceptor: marks the attempt of {@code request}, if any, connected. */
     static void connected(Request request) {

@@ -62,6 +62,21 @@ class GatewayRelayTest extends GatewayFixture {
   }
 
   /**
+   * OkHttp on its own would send a request answered 503 with {@code Retry-After: 0} again, to the
+   * same upstream: the client keeps it from doing so, and the browser gets the 503 with the
+   * header as upstream sent it.
+   */
+  @Test
+  void a503WithRetryAfterZeroReachesTheBrowserAsSentWithOneUpstreamCall() throws Exception {
+    UPSTREAM.on("/api/chat", out -> status(out, 503, "0", "server busy"));
+    int chatsBefore = UPSTREAM.count("/api/chat");
+    HttpResponse<String> busy = post("/api/chat", "{\"model\":\"m\",\"stream\":false}");
+    assertThat(busy.statusCode()).isEqualTo(503);
+    assertThat(busy.headers().allValues("Retry-After")).containsExactly("0");
+    assertThat(UPSTREAM.count("/api/chat")).as("upstream calls for one browser request").isEqualTo(chatsBefore + 1);
+  }
+
+  /**
    * A 64 MiB reply on one line: halfway through, with the browser holding back, the gateway's
    * heap (measured after a full GC, in this JVM that runs gateway and upstream alike) has grown by
    * far less than the line. A relay that gathers lines would hold all 64 MiB before sending any.

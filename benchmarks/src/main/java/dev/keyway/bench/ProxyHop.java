@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Scenario 5: the same streams straight at the stand-in, through Keyway's gateway (its own JVM)
@@ -110,6 +111,20 @@ final class ProxyHop implements AutoCloseable {
     return this;
   }
 
+  /** The main class of the floor named {@code name}, or null for a gateway. */
+  private static @Nullable Class<?> floorMain(String name) {
+    switch (name) {
+      case NIO_RELAY:
+        return NioRelay.class;
+      case JDK_RELAY:
+        return JdkRelay.class;
+      case NETTY_RELAY:
+        return NettyRelay.class;
+      default:
+        return null;
+    }
+  }
+
   ProxyHop window(Window window) {
     this.window = window;
     return this;
@@ -129,12 +144,11 @@ final class ProxyHop implements AutoCloseable {
         if (!extra.isEmpty()) {
           jvm.addAll(List.of(extra.split("\\s+")));
         }
-        if (name.equals(NIO_RELAY) || name.equals(JDK_RELAY) || name.equals(NETTY_RELAY)) { // floors: no checks
-          gateway = Child.start(name.equals(NIO_RELAY)
+        Class<?> floor = floorMain(name);
+        if (floor != null) { // a floor: no gateway, no Keyway checks
+          gateway = Child.start(floor == NioRelay.class
                   ? List.of("-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch", "-XX:+UseSerialGC") : jvm,
-              name.equals(NIO_RELAY) ? NioRelay.class.getName()
-                  : name.equals(JDK_RELAY) ? JdkRelay.class.getName() : NettyRelay.class.getName(),
-              List.of(direct.substring(direct.lastIndexOf(':') + 1)), log);
+              floor.getName(), List.of(direct.substring(direct.lastIndexOf(':') + 1)), log);
           String line = gateway.await(l -> l.startsWith("RELAY-PORT "), 60);
           gateways.put(name, gateway);
           gatewayUrls.put(name, "http://127.0.0.1:" + line.substring("RELAY-PORT ".length()).trim());

@@ -1,6 +1,7 @@
 package dev.keyway.ollama;
 
 import java.io.Closeable;
+import java.io.IOException;
 import java.io.InputStream;
 
 /**
@@ -30,7 +31,53 @@ public interface PassThroughResponse extends Closeable {
   /** Cancels the upstream call; reads then fail. Idempotent, callable from any thread. */
   void cancel();
 
+  /**
+   * Reads the body without a thread waiting on it: Keyway's relay thread hands {@code sink} the
+   * bytes as they arrive, through the same redaction and observation as {@link #body()}, so a
+   * server holding thousands of slow streams needs no thread per stream. Returns false, and does
+   * nothing, when this answer can only be read through {@link #body()}: an {@code https} server
+   * (for now), an answer that is not chunked HTTP/1.1 (a unary one, with its length), a client
+   * built on an {@code OkHttpClient} with its own socket factory, a decorated client, or once
+   * {@link #body()} has been read. At most once per answer; {@link #body()} is not to be read
+   * after it returned true.
+   *
+   * <p>The read timeout applies between two arrivals and to a sink that stays paused. Call
+   * {@link #close()} once the sink heard the end or a failure, or to stop early ({@link #cancel()}
+   * also stops Ollama generating); after either, the sink hears nothing more.
+   */
+  default boolean relayTo(BodySink sink) {
+    return false;
+  }
+
+  /** Reads on after {@link BodySink#onBytes} asked to pause; any thread, idempotent. */
+  default void resume() {
+  }
+
   /** Releases the connection. Idempotent; does not throw. */
   @Override
   void close();
+
+  /**
+   * Where {@link #relayTo} hands the body: called on Keyway's relay thread, one call at a time,
+   * never concurrently. It serves every relayed body of the JVM, so a sink must not block:
+   * it writes without waiting (a Servlet {@code WriteListener}'s output, a Netty channel), or keeps
+   * the bytes and pauses.
+   */
+  interface BodySink {
+    /**
+     * The body's next bytes, which are the sink's to copy now (the array is reused after this
+     * returns). Returns false to pause: no call follows until {@link PassThroughResponse#resume()}.
+     */
+    boolean onBytes(byte[] bytes, int offset, int length);
+
+    /** The body ended as it should; the last call. */
+    void onEnd();
+
+    /**
+     * Reading failed: the connection broke or ended early, the framing was wrong, or the read
+     * timeout passed. Every byte before the failure was handed out. The last call; its message
+     * holds nothing of the credential.
+     */
+    void onFailure(IOException failure);
+  }
 }

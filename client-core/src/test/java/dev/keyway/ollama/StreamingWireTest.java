@@ -260,14 +260,19 @@ class StreamingWireTest {
     assertThat(RawHttpServer.clientClosed(s, 5000)).isTrue();
   }
 
-  /** Whether {@code t} is blocked reading a socket (the JDK's socket input, under Okio). */
+  /**
+   * Whether {@code t} is blocked reading a socket (the JDK's socket input, under Okio; on plain
+   * http, Keyway's sockets are channel-backed and read through the channel's socket adaptor).
+   */
   static boolean inSocketRead(Thread t) {
     if (t == null) {
       return false;
     }
     for (StackTraceElement frame : t.getStackTrace()) {
-      if (frame.getMethodName().startsWith("read")
+      String method = frame.getMethodName();
+      if ((method.startsWith("read") || method.equals("blockingRead"))
           && (frame.getClassName().equals("sun.nio.ch.NioSocketImpl")
+              || frame.getClassName().equals("sun.nio.ch.SocketChannelImpl")
               || frame.getClassName().equals("java.net.SocketInputStream"))) {
         return true;
       }

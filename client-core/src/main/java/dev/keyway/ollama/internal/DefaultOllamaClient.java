@@ -46,6 +46,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import javax.net.SocketFactory;
 import okhttp3.Call;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -148,13 +149,17 @@ public final class DefaultOllamaClient implements OllamaClient {
             chain.request().newBuilder().header("Accept-Encoding", "identity").build()))
         .addNetworkInterceptor(chain -> {
           Transport.Attempt.connected(chain.request()); // network interceptors run once connected
-          return chain.proceed(chain.request().newBuilder().header("User-Agent", USER_AGENT).build());
+          return ChannelSocket.proceed(chain, chain.request().newBuilder().header("User-Agent", USER_AGENT).build());
         })
         // OkHttp repeats some 408s and 503s on its own: see FollowUpGuard. First of the network
         // interceptors and last of the application ones, so no interceptor of the caller's sees
         // what it shows OkHttp.
         .addInterceptor(FollowUpGuard.RESTORE);
     b.networkInterceptors().add(0, FollowUpGuard.HIDE);
+    if (!config.baseUrl().isHttps() && (own == null || own.socketFactory() == SocketFactory.getDefault())) {
+      // Plain http: channel-backed sockets, so a relayed stream's body can leave OkHttp.
+      b.socketFactory(ChannelSocket.Factory.INSTANCE);
+    }
     if (config.sslSocketFactory() != null && config.trustManager() != null) {
       b.sslSocketFactory(config.sslSocketFactory(), config.trustManager());
     }
@@ -415,6 +420,8 @@ public final class DefaultOllamaClient implements OllamaClient {
         .header("Accept", request.streaming() ? NDJSON : "application/json")
         .header("Accept-Encoding", "identity")
         .method(request.method(), json == null ? null : RequestBody.create(json, JSON))
+        // A stream's body may be read by the relay loop (see RelayedResponse#relayTo).
+        .tag(ChannelSocket.Relayable.class, request.streaming() ? ChannelSocket.RELAYABLE : null)
         .build();
     // Observed like a typed call: the model is what the relay read from the body, the operation
     // comes from the path, the sampling options from the body's "options" (read only for an
@@ -484,13 +491,13 @@ public final class DefaultOllamaClient implements OllamaClient {
   }
 
   /**
-   * The attempt that succeeded: its call (to cancel), its 2xx response (to read), and the read
-   * timeout it was made with (0 for none).
+   * The attempt that succeeded: its call (to cancel), its 2xx response (to read), the read
+   * timeout it was made with (0 for none), and the socket holding its body for a relay, if any.
    */
-  record Exchange(Call call, Response response, int readTimeoutMillis) {
+  record Exchange(Call call, Response response, int readTimeoutMillis, @Nullable ChannelSocket held) {
     /** An exchange without a read timeout of its own. */
     Exchange(Call call, Response response) {
-      this(call, response, 0);
+      this(call, response, 0, null);
     }
   }
 

@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import okhttp3.Call;
@@ -38,6 +39,13 @@ final class RelayedResponse implements PassThroughResponse {
   /** A chat or generate stream, whose last line must be its {@code "done": true} chunk. */
   private final boolean endsWithDone;
   private final AtomicBoolean cancelled = new AtomicBoolean();
+  /** The socket holding the body for {@link #relayTo}; null when it cannot be relayed. */
+  private final @Nullable ChannelSocket held;
+  private final long readTimeoutNanos;
+  private final Redactor redactor;
+  private final @Nullable HttpErrors errors;
+  /** The running relay once {@link #relayTo} started one. */
+  private volatile RelayLoop.@Nullable Relay relay;
 
   /** The body's read timeout, kept by {@link StallWatch}; null when the client has none. */
   private final @Nullable Timed timed;
@@ -49,6 +57,10 @@ final class RelayedResponse implements PassThroughResponse {
     this.endsWithDone = endsWithDone;
     this.response = exchange.response();
     this.tracker = tracker;
+    this.held = exchange.held();
+    this.readTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(exchange.readTimeoutMillis());
+    this.redactor = redactor;
+    this.errors = errors;
     InputStream raw = response.body().byteStream();
     if (exchange.readTimeoutMillis() > 0) {
       timed = new Timed(raw, TimeUnit.MILLISECONDS.toNanos(exchange.readTimeoutMillis()));
@@ -56,8 +68,13 @@ final class RelayedResponse implements PassThroughResponse {
     } else {
       timed = null;
     }
+    this.body = filtered(raw);
+  }
+
+  /** {@code raw} through what every reader of the body sees: redaction, then observation. */
+  private InputStream filtered(InputStream raw) {
     InputStream redacted = redactor.redact(raw);
-    this.body = tracker.active() && errors != null ? new Observed(redacted, errors) : redacted;
+    return tracker.active() && errors != null ? new Observed(redacted, errors) : redacted;
   }
 
   @Override
@@ -78,8 +95,45 @@ final class RelayedResponse implements PassThroughResponse {
   @Override
   public void cancel() {
     cancelled.set(true);
+    RelayLoop.Relay r = relay;
+    if (r != null) {
+      r.stop();
+    }
     call.cancel();
     tracker.cancelled();
+  }
+
+  @Override
+  public boolean relayTo(BodySink sink) {
+    Objects.requireNonNull(sink, "sink");
+    ChannelSocket socket = held;
+    synchronized (this) {
+      if (socket == null || relay != null || cancelled.get() || !socket.holding()) {
+        return false;
+      }
+      byte[] first = socket.hijack();
+      ChunkedBody decoded = new ChunkedBody();
+      RelayLoop loop = RelayLoop.get();
+      RelayLoop.Relay r = loop.relay(socket.getChannel(), first, decoded, filtered(decoded), sink,
+          this::released, readTimeoutNanos);
+      relay = r;
+      r.start();
+      return true;
+    }
+  }
+
+  @Override
+  public void resume() {
+    RelayLoop.Relay r = relay;
+    if (r != null) {
+      r.resume();
+    }
+  }
+
+  /** The relay ended (its sink heard the end or a failure, or it stopped): the connection goes. */
+  private void released() {
+    response.close();
+    tracker.cancelled(); // a no-op once the body's end or failure was observed
   }
 
   /**
@@ -89,13 +143,17 @@ final class RelayedResponse implements PassThroughResponse {
    */
   @Override
   public void close() {
+    RelayLoop.Relay r = relay;
+    if (r != null) {
+      r.stop();
+    }
     try {
       if (timed != null) {
         StallWatch.INSTANCE.remove(timed);
       }
       response.close();
     } finally {
-      if (streamed || !(body instanceof Observed observed)) {
+      if (streamed || r != null || !(body instanceof Observed observed)) {
         tracker.cancelled();
       } else {
         observed.ended();

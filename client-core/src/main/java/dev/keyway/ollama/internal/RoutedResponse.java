@@ -39,6 +39,16 @@ final class RoutedResponse implements PassThroughResponse {
   }
 
   @Override
+  public boolean relayTo(BodySink sink) {
+    return delegate.relayTo(sink);
+  }
+
+  @Override
+  public void resume() {
+    delegate.resume();
+  }
+
+  @Override
   public void close() {
     try {
       delegate.close();

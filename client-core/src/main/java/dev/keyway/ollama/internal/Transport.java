@@ -154,7 +154,7 @@ final class Transport {
         tracker.status(response.code());
         if (response.isSuccessful()) {
           context.onComplete();
-          return new DefaultOllamaClient.Exchange(call, response, client.readTimeoutMillis());
+          return new DefaultOllamaClient.Exchange(call, response, client.readTimeoutMillis(), attempt.held);
         }
         if (response.isRedirect()) {
           failure = redirectRefused(response);
@@ -247,6 +247,8 @@ final class Transport {
     volatile boolean connected;
     /** The server's {@code Retry-After} values {@link FollowUpGuard} hid from OkHttp, if any. */
     volatile @Nullable List<String> hiddenRetryAfter;
+    /** The socket holding this attempt's answer for {@link RelayedResponse#relayTo}, if any. */
+    volatile @Nullable ChannelSocket held;
 
     /** For a network interceptor: marks the attempt of {@code request}, if any, connected. */
     static void connected(Request request) {

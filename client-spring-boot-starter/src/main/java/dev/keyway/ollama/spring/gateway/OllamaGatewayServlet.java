@@ -166,11 +166,15 @@ final class OllamaGatewayServlet extends HttpServlet {
       }
     }
     UsageMeter meter = admission == null ? null : new UsageMeter();
+    GatewayLimits.Admission admitted = admission;
+    Runnable finish = admitted == null || meter == null ? () -> { } : () -> admitted.finish(meter.tokens());
+    boolean handedOff = false;
     try {
-      forward(response, "POST", endpoint, checked.body(), checked.streaming(), false, meter);
+      handedOff = forward(request, response, "POST", endpoint, checked.body(), checked.streaming(), false, meter,
+          finish);
     } finally {
-      if (admission != null && meter != null) {
-        admission.finish(meter.tokens());
+      if (!handedOff) {
+        finish.run();
       }
     }
   }
@@ -372,27 +376,52 @@ final class OllamaGatewayServlet extends HttpServlet {
 
   private void forward(HttpServletResponse response, String method, String endpoint,
       byte @Nullable [] json, boolean streaming, boolean headOnly) throws IOException {
-    forward(response, method, endpoint, json, streaming, headOnly, null);
+    forward(null, response, method, endpoint, json, streaming, headOnly, null, () -> { });
   }
 
-  private void forward(HttpServletResponse response, String method, String endpoint,
-      byte @Nullable [] json, boolean streaming, boolean headOnly, @Nullable UsageMeter meter) throws IOException {
+  /**
+   * Relays one upstream answer. A stream goes through Keyway's relay thread when the client can
+   * hand it over and the request may go asynchronous (see {@link BrowserSink}): then this returns
+   * true at once and {@code finish} runs when the relay ends; otherwise the bytes are copied on
+   * this thread and the caller runs {@code finish}.
+   */
+  private boolean forward(@Nullable HttpServletRequest request, HttpServletResponse response, String method,
+      String endpoint, byte @Nullable [] json, boolean streaming, boolean headOnly, @Nullable UsageMeter meter,
+      Runnable finish) throws IOException {
     PassThroughResponse upstream = send(response, method, endpoint, json, streaming);
     if (upstream == null) {
-      return;
+      return false;
     }
-    try (upstream) {
+    boolean handedOff = false;
+    try {
       response.setStatus(200);
       response.setContentType(streaming ? "application/x-ndjson" : "application/json; charset=utf-8");
       response.setHeader("Cache-Control", "no-cache");
       response.setHeader("X-Accel-Buffering", "no");
       if (headOnly) {
-        return;
+        return false;
+      }
+      if (streaming && request != null && request.isAsyncSupported()) {
+        BrowserSink sink = new BrowserSink(upstream, meter, finish);
+        if (upstream.relayTo(sink)) {
+          handedOff = true;
+          try {
+            sink.attach(request.startAsync(), response.getOutputStream());
+          } catch (IOException | RuntimeException e) {
+            sink.browserGone();
+            throw e;
+          }
+          return true;
+        }
       }
       relay(upstream, response.getOutputStream(), streaming, meter);
+      return false;
+    } finally {
+      if (!handedOff) {
+        upstream.close();
+      }
     }
   }
-
 
   /**
    * Copies upstream's bytes to the browser through one fixed buffer, flushing each read of a
@@ -412,9 +441,7 @@ final class OllamaGatewayServlet extends HttpServlet {
           return;
         }
       } catch (IOException upstreamFailed) {
-        // Mid-line, the error must start a line of its own for an NDJSON reader.
-        writeQuietly(out, ((lineOpen ? "\n" : "") + "{\"error\":\"upstream stream failed\"}\n")
-            .getBytes(StandardCharsets.UTF_8));
+        writeQuietly(out, failureLine(lineOpen));
         return;
       }
       if (n == 0) {
@@ -434,6 +461,11 @@ final class OllamaGatewayServlet extends HttpServlet {
         meter.feed(buffer, 0, n);
       }
     }
+  }
+
+  /** The line that tells an NDJSON reader the stream failed; mid-line, it starts a line of its own. */
+  static byte[] failureLine(boolean lineOpen) {
+    return ((lineOpen ? "\n" : "") + "{\"error\":\"upstream stream failed\"}\n").getBytes(StandardCharsets.UTF_8);
   }
 
   private static void tooLarge(HttpServletResponse response) throws IOException {

@@ -1,0 +1,288 @@
+package dev.keyway.ollama.internal;
+
+import dev.keyway.ollama.PassThroughResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.util.Iterator;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One JVM-wide daemon thread with a {@link Selector} that reads every hijacked relayed body (see
+ * {@link ChannelSocket}) and hands its bytes to the relay's {@link PassThroughResponse.BodySink}:
+ * thousands of open streams cost no thread each, and a token costs one {@code read} here. The
+ * thread starts with the first relayed body and then waits in {@code select} for the next (no CPU
+ * while idle). Its buffers are its own: a relay's sink sees bytes that are valid during the call.
+ */
+final class RelayLoop {
+  private static final System.Logger LOG = System.getLogger(RelayLoop.class.getName());
+  private static final int BUFFER_BYTES = 16 * 1024;
+  private static final Object LOCK = new Object();
+  private static @Nullable RelayLoop instance; // guarded by LOCK
+
+  private final Selector selector;
+  private final Thread thread;
+  private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+  /** The loop thread's buffers: raw bytes from a channel, and decoded bytes for a sink. */
+  private final ByteBuffer in = ByteBuffer.allocateDirect(BUFFER_BYTES);
+  private final byte[] out = new byte[BUFFER_BYTES];
+
+  private RelayLoop() {
+    try {
+      selector = Selector.open();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open a selector for relayed streams", e);
+    }
+    thread = new Thread(this::run, "keyway-ollama-relay");
+    thread.setDaemon(true);
+  }
+
+  static RelayLoop get() {
+    synchronized (LOCK) {
+      RelayLoop loop = instance;
+      if (loop == null) {
+        loop = new RelayLoop();
+        loop.thread.start();
+        instance = loop;
+      }
+      return loop;
+    }
+  }
+
+  /** Runs {@code task} on the loop thread, soon. */
+  void execute(Runnable task) {
+    tasks.add(task);
+    selector.wakeup();
+  }
+
+  private void run() {
+    while (true) {
+      try {
+        selector.select();
+        for (Runnable task; (task = tasks.poll()) != null; ) {
+          task.run();
+        }
+        Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
+        while (keys.hasNext()) {
+          SelectionKey key = keys.next();
+          keys.remove();
+          if (key.isValid() && key.attachment() instanceof Relay relay) {
+            relay.readable();
+          }
+        }
+      } catch (RuntimeException | Error e) {
+        // A relay's fault (its sink threw) ends that relay only; the loop goes on for the others.
+        LOG.log(Level.WARNING, "relayed stream loop: unexpected " + e.getClass().getName(), e);
+      } catch (IOException e) {
+        LOG.log(Level.WARNING, "relayed stream loop: selector failed", e);
+      }
+    }
+  }
+
+  /**
+   * One hijacked body: its channel, the bytes read past its headers, its decoder and the filters
+   * a blocking read would go through, and the sink. Loop-confined except {@link #stop()},
+   * {@link #resume()} and the stall watch's calls.
+   */
+  final class Relay implements StallWatch.Watched {
+    private final SocketChannel channel;
+    private final byte[] first;
+    private final ChunkedBody body;
+    private final InputStream filtered;
+    private final PassThroughResponse.BodySink sink;
+    private final Runnable release;
+    private final long timeoutNanos;
+    /** No sink call from now on; set by {@link #stop()} or when the body ended or failed. */
+    private volatile boolean stopped;
+    /** {@link System#nanoTime()} of the last progress, never 0 while watched. */
+    private volatile long progress;
+    private boolean paused;
+    private @Nullable SelectionKey key;
+
+    /**
+     * @param filtered what the sink is handed: {@code body} through the answer's filters
+     * @param release releases the connection once the relay ended, on the loop thread
+     * @param timeoutNanos longest wait for the next bytes, or for a paused sink; 0 for none
+     */
+    Relay(SocketChannel channel, byte[] first, ChunkedBody body, InputStream filtered,
+        PassThroughResponse.BodySink sink, Runnable release, long timeoutNanos) {
+      this.channel = channel;
+      this.first = first;
+      this.body = body;
+      this.filtered = filtered;
+      this.sink = sink;
+      this.release = release;
+      this.timeoutNanos = timeoutNanos;
+    }
+
+    /** Starts reading on the loop. */
+    void start() {
+      progress = System.nanoTime() | 1;
+      if (timeoutNanos > 0) {
+        StallWatch.INSTANCE.add(this);
+      }
+      execute(this::register);
+    }
+
+    private void register() {
+      if (stopped) {
+        end();
+        return;
+      }
+      try {
+        channel.configureBlocking(false);
+        key = channel.register(selector, SelectionKey.OP_READ, this);
+      } catch (IOException | RuntimeException e) {
+        body.fail(e instanceof IOException io ? io : new IOException(e));
+      }
+      body.decode(first, 0, first.length);
+      pump();
+    }
+
+    void readable() {
+      if (stopped) {
+        return;
+      }
+      in.clear();
+      try {
+        int n = channel.read(in);
+        if (n < 0) {
+          body.upstreamEnded();
+        } else {
+          in.flip();
+          body.decode(in);
+        }
+      } catch (IOException e) {
+        body.fail(e);
+      }
+      progress = System.nanoTime() | 1;
+      pump();
+    }
+
+    /** Hands the sink what can be read now, until it asks to pause. */
+    private void pump() {
+      while (!stopped && !paused) {
+        int n;
+        try {
+          n = filtered.read(out, 0, out.length);
+        } catch (ChunkedBody.Drained drained) {
+          return;
+        } catch (IOException e) {
+          end();
+          sink.onFailure(e);
+          return;
+        }
+        if (n < 0) {
+          end();
+          sink.onEnd();
+          return;
+        }
+        if (n > 0) {
+          boolean more;
+          try {
+            more = sink.onBytes(out, 0, n);
+          } catch (RuntimeException | Error e) {
+            end(); // the sink is broken: no more calls to it
+            throw e;
+          }
+          if (!more && !stopped) {
+            paused = true;
+            SelectionKey k = key;
+            if (k != null && k.isValid()) {
+              k.interestOps(0);
+            }
+          }
+        }
+      }
+    }
+
+    /** Goes on after the sink asked to pause; any thread. */
+    void resume() {
+      execute(() -> {
+        if (stopped || !paused) {
+          return;
+        }
+        paused = false;
+        progress = System.nanoTime() | 1;
+        SelectionKey k = key;
+        if (k != null && k.isValid()) {
+          k.interestOps(SelectionKey.OP_READ);
+        }
+        pump();
+      });
+    }
+
+    /** No further sink call; the connection is released on the loop. Any thread. */
+    void stop() {
+      if (!stopped) {
+        stopped = true;
+        StallWatch.INSTANCE.remove(this);
+        execute(this::end);
+      }
+    }
+
+    private void end() {
+      stopped = true;
+      StallWatch.INSTANCE.remove(this);
+      SelectionKey k = key;
+      if (k != null) {
+        k.cancel();
+      }
+      release.run();
+    }
+
+    @Override
+    public long readingSince() {
+      return progress;
+    }
+
+    @Override
+    public long timeoutNanos() {
+      return timeoutNanos;
+    }
+
+    @Override
+    public void stalled() {
+      execute(() -> {
+        if (stopped) {
+          return;
+        }
+        String waited = "for " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms (the client's read timeout)";
+        body.fail(new SocketTimeoutException(paused
+            ? "the relay's sink took no byte " + waited : "no byte from upstream " + waited));
+        if (!paused) {
+          pump();
+          return;
+        }
+        // The sink is not taking bytes: what is left is read through the filters to the failure
+        // (so the call is observed as failed) and not handed out.
+        while (true) {
+          try {
+            if (filtered.read(out, 0, out.length) < 0) {
+              break;
+            }
+          } catch (ChunkedBody.Drained | IOException e) {
+            break;
+          }
+        }
+        end();
+        sink.onFailure(new SocketTimeoutException("the relay's sink took no byte " + waited));
+      });
+    }
+  }
+
+  /** A relay of {@code channel}'s body; see {@link Relay#Relay}. */
+  Relay relay(SocketChannel channel, byte[] first, ChunkedBody body, InputStream filtered,
+      PassThroughResponse.BodySink sink, Runnable release, long timeoutNanos) {
+    return new Relay(channel, first, body, filtered, sink, release, timeoutNanos);
+  }
+}

@@ -77,17 +77,30 @@ final class BrowserSink implements PassThroughResponse.BodySink, WriteListener, 
       return false;
     }
     try {
-      o.write(bytes, offset, length);
-      o.flush();
-    } catch (IOException e) {
+      if (write(o, bytes, offset, length)) {
+        return true;
+      }
+    } catch (IOException | IllegalStateException e) {
       browserGone();
       return false;
     }
-    if (o.isReady()) {
-      return true;
-    }
     paused = true;
     return false;
+  }
+
+  /**
+   * Writes and flushes, as far as the output takes it now: true when it is ready for more. In
+   * non-blocking mode a write that could not go out at once must not be followed by a flush (nor
+   * any write) until the container calls {@link #onWritePossible()}; the bytes are the container's
+   * then and go out before that call.
+   */
+  private static boolean write(ServletOutputStream o, byte[] bytes, int offset, int length) throws IOException {
+    o.write(bytes, offset, length);
+    if (!o.isReady()) {
+      return false;
+    }
+    o.flush();
+    return o.isReady();
   }
 
   @Override
@@ -142,14 +155,13 @@ final class BrowserSink implements PassThroughResponse.BodySink, WriteListener, 
     }
     try {
       if (pendingLength > 0) {
-        o.write(pending, 0, pendingLength);
+        int n = pendingLength;
         pendingLength = 0;
-        o.flush();
-        if (!o.isReady()) {
+        if (!write(o, pending, 0, n)) {
           return; // the container calls onWritePossible again
         }
       }
-    } catch (IOException e) {
+    } catch (IOException | IllegalStateException e) {
       browserGone();
       return;
     }

@@ -268,6 +268,8 @@ final class ProxyHop implements AutoCloseable {
         if (window != null) {
           window.begin(path.getKey(), pid);
         }
+        // For an outside profiler (perf, async-profiler) to find the measured window of a path.
+        System.err.println("[window] " + path.getKey() + " pid " + pid + " begins");
         long cpu0 = pid > 0 ? ProcCpu.process(pid) : 0;
         long jit0 = pid > 0 ? ProcCpu.compilerThreads(pid) : 0;
         long standIn0 = standInPid > 0 ? ProcCpu.process(standInPid) : 0;

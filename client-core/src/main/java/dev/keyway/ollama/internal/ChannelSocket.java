@@ -136,6 +136,15 @@ final class ChannelSocket extends Socket {
     return head.hijack();
   }
 
+  /**
+   * Gives the connection back to OkHttp after a relay read its body to the end, with nothing
+   * after it: OkHttp, which never read the body, is shown its end (a last chunk with no trailers),
+   * so it keeps the connection for the next call. The channel must be in blocking mode again.
+   */
+  void restore() {
+    head.restore();
+  }
+
   /** Whether the socket holds an answer OkHttp has not read past its headers. */
   boolean holding() {
     return head.holding();
@@ -329,6 +338,7 @@ final class ChannelSocket extends Socket {
     private static final int ARMED = 1;
     private static final int HOLDING = 2;
     private static final int HIJACKED = 3;
+    private static final byte[] LAST_CHUNK = {'0', '\r', '\n', '\r', '\n'};
 
     @Nullable InputStream raw;
     private volatile int mode = PASS;
@@ -367,6 +377,16 @@ final class ChannelSocket extends Socket {
       byte[] rest = Arrays.copyOfRange(buf, pos, lim);
       pos = lim;
       return rest;
+    }
+
+    void restore() {
+      if (mode != HIJACKED || pos != lim) {
+        throw new IllegalStateException("the answer was not hijacked");
+      }
+      System.arraycopy(LAST_CHUNK, 0, buf, 0, LAST_CHUNK.length);
+      pos = 0;
+      lim = LAST_CHUNK.length;
+      mode = PASS;
     }
 
     @Override

@@ -58,6 +58,8 @@ final class ChunkedBody extends InputStream {
   private int lineLength;
   private long remaining;
   private @Nullable IOException failure;
+  /** Bytes came after the last chunk: the connection is not at a message boundary. */
+  private boolean overrun;
 
   /** Decodes the bytes of {@code in} from its position to its limit, which it consumes. */
   void decode(ByteBuffer in) {
@@ -74,6 +76,9 @@ final class ChunkedBody extends InputStream {
       } else {
         step(in.get());
       }
+    }
+    if (state == ENDED && in.hasRemaining()) {
+      overrun = true;
     }
     in.position(in.limit());
   }
@@ -100,6 +105,19 @@ final class ChunkedBody extends InputStream {
   /** Whether the last chunk and its trailers have been decoded. */
   boolean ended() {
     return state == ENDED;
+  }
+
+  /**
+   * Whether the body ended with nothing after it, so the connection stands where the next answer
+   * would start and can serve another request.
+   */
+  boolean endedCleanly() {
+    return state == ENDED && !overrun && failure == null;
+  }
+
+  /** Whether a read would not throw {@link Drained}: bytes, the end or a failure are there. */
+  boolean readable() {
+    return pos < lim || failure != null || state == ENDED;
   }
 
   private void step(byte c) {

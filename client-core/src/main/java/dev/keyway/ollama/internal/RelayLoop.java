@@ -32,6 +32,8 @@ final class RelayLoop {
   private final Selector selector;
   private final Thread thread;
   private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+  /** Relays whose body ended cleanly, their keys cancelled: handed back after the next select. */
+  private final java.util.ArrayDeque<Relay> ending = new java.util.ArrayDeque<>();
   /** The loop thread's buffers: raw bytes from a channel, and decoded bytes for a sink. */
   private final ByteBuffer in = ByteBuffer.allocateDirect(BUFFER_BYTES);
   private final byte[] out = new byte[BUFFER_BYTES];
@@ -68,6 +70,10 @@ final class RelayLoop {
     while (true) {
       try {
         selector.select();
+        // The select above deregistered the cancelled keys: their channels may block again.
+        for (Relay relay; (relay = ending.poll()) != null; ) {
+          relay.handBack();
+        }
         for (Runnable task; (task = tasks.poll()) != null; ) {
           task.run();
         }
@@ -94,6 +100,7 @@ final class RelayLoop {
    * {@link #resume()} and the stall watch's calls.
    */
   final class Relay implements StallWatch.Watched {
+    private final ChannelSocket socket;
     private final SocketChannel channel;
     private final byte[] first;
     private final ChunkedBody body;
@@ -103,6 +110,8 @@ final class RelayLoop {
     private final long timeoutNanos;
     /** No sink call from now on; set by {@link #stop()} or when the body ended or failed. */
     private volatile boolean stopped;
+    /** The caller stopped the relay ({@link #stop()}): not even a clean end is told. */
+    private volatile boolean silenced;
     /** {@link System#nanoTime()} of the last progress, never 0 while watched. */
     private volatile long progress;
     private boolean paused;
@@ -113,9 +122,10 @@ final class RelayLoop {
      * @param release releases the connection once the relay ended, on the loop thread
      * @param timeoutNanos longest wait for the next bytes, or for a paused sink; 0 for none
      */
-    Relay(SocketChannel channel, byte[] first, ChunkedBody body, InputStream filtered,
+    Relay(ChannelSocket socket, byte[] first, ChunkedBody body, InputStream filtered,
         PassThroughResponse.BodySink sink, Runnable release, long timeoutNanos) {
-      this.channel = channel;
+      this.socket = socket;
+      this.channel = socket.getChannel();
       this.first = first;
       this.body = body;
       this.filtered = filtered;
@@ -171,17 +181,30 @@ final class RelayLoop {
     /** Hands the sink what can be read now, until it asks to pause. */
     private void pump() {
       while (!stopped && !paused) {
+        if (nothingToRead()) {
+          return; // the common case after a token: wait for the next without a Drained round trip
+        }
         int n;
         try {
           n = filtered.read(out, 0, out.length);
         } catch (ChunkedBody.Drained drained) {
-          return;
+          return; // a filter held back a tail that needs the next bytes (a secret's possible start)
         } catch (IOException e) {
           end();
           sink.onFailure(e);
           return;
         }
         if (n < 0) {
+          if (body.endedCleanly() && key != null) {
+            // Keep the connection: once the next select has deregistered the channel, it goes
+            // back to OkHttp's pool, then the sink hears the end.
+            stopped = true;
+            StallWatch.INSTANCE.remove(this);
+            key.cancel();
+            ending.add(this);
+            selector.wakeup();
+            return;
+          }
           end();
           sink.onEnd();
           return;
@@ -205,6 +228,15 @@ final class RelayLoop {
       }
     }
 
+    /** Whether a read could only throw {@link ChunkedBody.Drained}. */
+    private boolean nothingToRead() {
+      try {
+        return !body.readable() && filtered.available() == 0;
+      } catch (IOException e) {
+        return false; // let the read tell
+      }
+    }
+
     /** Goes on after the sink asked to pause; any thread. */
     void resume() {
       execute(() -> {
@@ -223,10 +255,25 @@ final class RelayLoop {
 
     /** No further sink call; the connection is released on the loop. Any thread. */
     void stop() {
+      silenced = true;
       if (!stopped) {
         stopped = true;
         StallWatch.INSTANCE.remove(this);
         execute(this::end);
+      }
+    }
+
+    /** After a clean end: the connection back to OkHttp (or closed, if that fails), then the sink told. */
+    void handBack() {
+      try {
+        channel.configureBlocking(true);
+        socket.restore();
+      } catch (IOException | RuntimeException e) {
+        // Still registered or closed: OkHttp sees the body cut short and drops the connection.
+      }
+      release.run();
+      if (!silenced) {
+        sink.onEnd();
       }
     }
 
@@ -280,9 +327,9 @@ final class RelayLoop {
     }
   }
 
-  /** A relay of {@code channel}'s body; see {@link Relay#Relay}. */
-  Relay relay(SocketChannel channel, byte[] first, ChunkedBody body, InputStream filtered,
+  /** A relay of {@code socket}'s body; see {@link Relay#Relay}. */
+  Relay relay(ChannelSocket socket, byte[] first, ChunkedBody body, InputStream filtered,
       PassThroughResponse.BodySink sink, Runnable release, long timeoutNanos) {
-    return new Relay(channel, first, body, filtered, sink, release, timeoutNanos);
+    return new Relay(socket, first, body, filtered, sink, release, timeoutNanos);
   }
 }

@@ -114,7 +114,7 @@ final class RelayedResponse implements PassThroughResponse {
       byte[] first = socket.hijack();
       ChunkedBody decoded = new ChunkedBody();
       RelayLoop loop = RelayLoop.get();
-      RelayLoop.Relay r = loop.relay(socket.getChannel(), first, decoded, filtered(decoded), sink,
+      RelayLoop.Relay r = loop.relay(socket, first, decoded, filtered(decoded), sink,
           this::released, readTimeoutNanos);
       relay = r;
       r.start();

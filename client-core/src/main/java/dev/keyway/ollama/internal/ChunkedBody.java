@@ -208,7 +208,8 @@ final class ChunkedBody extends InputStream {
       if (lim - pos + n <= data.length) {
         System.arraycopy(data, pos, data, 0, lim - pos);
       } else {
-        data = Arrays.copyOfRange(data, pos, Math.max(data.length * 2, lim - pos + n));
+        // copyOfRange's end is an index into data: the new length is end - pos
+        data = Arrays.copyOfRange(data, pos, pos + Math.max(data.length * 2, lim - pos + n));
       }
       lim -= pos;
       pos = 0;

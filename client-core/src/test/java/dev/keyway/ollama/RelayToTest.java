@@ -349,7 +349,8 @@ class RelayToTest {
     all.append(DONE);
     open.chunk(DONE);
     RawHttpServer.end(open.socket);
-    while (!keeper.ended.isDone()) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!keeper.ended.isDone() && System.nanoTime() < deadline) {
       if (paused.tryAcquire(100, TimeUnit.MILLISECONDS)) {
         open.answer.resume();
       }

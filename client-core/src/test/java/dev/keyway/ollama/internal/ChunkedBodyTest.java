@@ -209,9 +209,8 @@ class ChunkedBodyTest {
     ChunkedBody decoded = new ChunkedBody();
     decoded.decode(ByteBuffer.wrap(bytes(sent)));
     String before = sent.length() >= 3 ? sent.substring(3, Math.min(sent.length(), 8)) : "";
-    String first = readUpToFailure(decoded);
     decoded.upstreamEnded();
-    assertThat(first + readUpToFailure(decoded)).isEqualTo(before);
+    assertThat(readUpToFailure(decoded)).isEqualTo(before);
     assertThatThrownBy(() -> decoded.read(new byte[8], 0, 8)).isInstanceOf(ProtocolException.class);
     // and it stays failed
     assertThatThrownBy(decoded::read).isInstanceOf(ProtocolException.class);

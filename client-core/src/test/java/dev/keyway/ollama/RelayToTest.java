@@ -222,15 +222,16 @@ class RelayToTest {
       for (int round = 0; round < 2; round++) {
         long seed = base + a * 10 + round;
         String answer = ANSWERS.get(a);
-        byte[] relayed = exchange(answer, new Random(seed), true);
-        byte[] read = exchange(answer, new Random(seed), false);
-        assertThat(new String(relayed, StandardCharsets.UTF_8)).as("answer %d, seed %d", a, seed)
+        String about = "answer " + a + ", seed " + seed;
+        byte[] relayed = exchange(answer, new Random(seed), true, about);
+        byte[] read = exchange(answer, new Random(seed), false, about);
+        assertThat(new String(relayed, StandardCharsets.UTF_8)).as(about)
             .isEqualTo(new String(read, StandardCharsets.UTF_8)).isEqualTo(answer);
       }
     }
   }
 
-  private byte[] exchange(String answer, Random r, boolean relay) throws Exception {
+  private byte[] exchange(String answer, Random r, boolean relay, String about) throws Exception {
     try (RawHttpServer raw = new RawHttpServer();
         OllamaClient client = OllamaClient.builder().baseUrl(raw.baseUrl()).apiKey(KEY).build()) {
       CompletableFuture<PassThroughResponse> opened = CompletableFuture.supplyAsync(() -> client.passThrough(chat()));
@@ -247,9 +248,9 @@ class RelayToTest {
           return passed.body().readAllBytes();
         }
         Keeper keeper = new Keeper();
-        assertThat(passed.relayTo(keeper)).isTrue();
-        assertThat(keeper.awaitEnd()).isNull();
-        assertThat(keeper.overlapping).isEmpty();
+        assertThat(passed.relayTo(keeper)).as(about).isTrue();
+        assertThat(keeper.awaitEnd()).as(about).isNull();
+        assertThat(keeper.overlapping).as(about).isEmpty();
         return keeper.bytes();
       }
     }
@@ -355,6 +356,7 @@ class RelayToTest {
         open.answer.resume();
       }
     }
+    assertThat(keeper.ended).isDone();
     assertThat(keeper.awaitEnd()).isNull();
     assertThat(keeper.text()).isEqualTo(all.toString());
     assertThat(keeper.overlapping).isEmpty();

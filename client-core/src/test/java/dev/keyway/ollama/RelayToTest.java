@@ -21,6 +21,7 @@ import java.util.Random;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -413,6 +414,66 @@ class RelayToTest {
     assertThat(keeper.awaitEnd()).isInstanceOf(SocketTimeoutException.class);
     assertThat(keeper.text()).isEqualTo(line(1));
     assertThat(keeper.calls).containsExactly("bytes", "failure");
+  }
+
+  /**
+   * A sink that throws ends its own relay only. Its throw comes from a resume queued, while the
+   * loop was busy, together with another relay's resume: that one runs too.
+   */
+  @Test
+  void aSinkThatThrowsEndsItsOwnRelayOnly() throws Exception {
+    Open holder = open();
+    Open a = open();
+    Open b = open();
+    CountDownLatch holding = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    assertThat(holder.answer.relayTo(new Keeper() {
+      @Override
+      boolean more(int call) {
+        holding.countDown();
+        try {
+          release.await(WAIT.toSeconds(), TimeUnit.SECONDS); // keeps the loop busy
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return true;
+      }
+    })).isTrue();
+    Keeper throwing = new Keeper() {
+      @Override
+      boolean more(int call) {
+        if (call > 1) {
+          throw new IllegalStateException("the sink broke");
+        }
+        return false;
+      }
+    };
+    Keeper paused = new Keeper() {
+      @Override
+      boolean more(int call) {
+        return call > 1;
+      }
+    };
+    assertThat(a.answer.relayTo(throwing)).isTrue();
+    assertThat(b.answer.relayTo(paused)).isTrue();
+    a.chunk("x".repeat(12_000) + "\n"); // more than one read of the filters: some is left when it pauses
+    b.chunk(line(1));
+    await().atMost(WAIT).until(() -> throwing.count() == 1 && paused.count() == 1);
+    b.chunk(DONE);
+    RawHttpServer.end(b.socket);
+
+    // one write: no later byte of it wakes the loop once the sink returns
+    RawHttpServer.write(holder.socket, (Integer.toHexString(line(1).length()) + "\r\n" + line(1) + "\r\n")
+        .getBytes(StandardCharsets.UTF_8));
+    assertThat(holding.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    a.answer.resume(); // its sink throws
+    b.answer.resume();
+    release.countDown();
+
+    assertThat(paused.awaitEnd()).isNull();
+    assertThat(paused.text()).isEqualTo(line(1) + DONE);
+    assertThat(throwing.calls).containsExactly("bytes", "bytes");
+    assertThat(RawHttpServer.clientClosed(a.socket, WAIT.toMillis())).isTrue(); // its relay ended
   }
 
   // --- cancel and close

@@ -392,6 +392,8 @@ class RelayToTest {
     assertThat(keeper.awaitEnd()).isInstanceOf(SocketTimeoutException.class);
     assertThat(keeper.text()).isEqualTo(line(1));
     assertThat(keeper.calls).containsExactly("bytes", "failure");
+    // the relay let the connection go without waiting for close()
+    assertThat(RawHttpServer.clientClosed(open.socket, WAIT.toMillis())).isTrue();
   }
 
   @Test
@@ -414,6 +416,7 @@ class RelayToTest {
     assertThat(keeper.awaitEnd()).isInstanceOf(SocketTimeoutException.class);
     assertThat(keeper.text()).isEqualTo(line(1));
     assertThat(keeper.calls).containsExactly("bytes", "failure");
+    assertThat(RawHttpServer.clientClosed(open.socket, WAIT.toMillis())).isTrue();
   }
 
   /**
@@ -567,6 +570,8 @@ class RelayToTest {
     assertThat(keeper.awaitEnd()).isNull();
     assertThat(keeper.text()).isEqualTo(line(1) + DONE);
     assertThat(second.calls).isEmpty();
+    // a hijacked connection is never reused: it is closed once the body ended
+    assertThat(RawHttpServer.clientClosed(open.socket, WAIT.toMillis())).isTrue();
   }
 
   // --- observed like body()

@@ -6,6 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Arrays;
@@ -200,5 +204,43 @@ class ChannelSocketTest {
     assertThat(readHead(in, OKIO)).isEqualTo("HTTP/1.1 200 OK\r\n");
     assertThat(in.holding()).isFalse();
     assertThat(in.read(new byte[4], 0, 4)).isEqualTo(-1);
+  }
+
+  /** The factory's sockets on loopback: bytes both ways, SO_TIMEOUT honoured, closed for the peer. */
+  @Test
+  void aChannelSocketIsASocketOnLoopback() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Socket unconnected = ChannelSocket.Factory.INSTANCE.createSocket();
+      assertThat(unconnected.toString()).startsWith("ChannelSocket[");
+      unconnected.close();
+
+      try (Socket client = ChannelSocket.Factory.INSTANCE.createSocket(
+              InetAddress.getLoopbackAddress(), server.getLocalPort());
+          Socket peer = server.accept()) {
+        assertThat(client).isInstanceOf(ChannelSocket.class);
+        assertThat(client.getChannel()).isNotNull();
+        assertThat(client.getChannel().isConnected()).isTrue();
+        assertThat(client.toString()).startsWith("ChannelSocket[").doesNotContain("unconnected");
+        assertThat(client.getPort()).isEqualTo(server.getLocalPort());
+
+        client.getOutputStream().write("ping".getBytes(StandardCharsets.US_ASCII));
+        client.getOutputStream().flush();
+        assertThat(peer.getInputStream().readNBytes(4)).asString(StandardCharsets.US_ASCII).isEqualTo("ping");
+        peer.getOutputStream().write("pong".getBytes(StandardCharsets.US_ASCII));
+        peer.getOutputStream().flush();
+        assertThat(client.getInputStream().readNBytes(4)).asString(StandardCharsets.US_ASCII).isEqualTo("pong");
+
+        // what OkHttp's read timeout rests on before the answer's head
+        client.setSoTimeout(200);
+        assertThat(client.getSoTimeout()).isEqualTo(200);
+        assertThatThrownBy(() -> client.getInputStream().read(new byte[4], 0, 4))
+            .isInstanceOf(SocketTimeoutException.class);
+
+        client.close();
+        assertThat(client.isClosed()).isTrue();
+        peer.setSoTimeout(5_000);
+        assertThat(peer.getInputStream().read()).isEqualTo(-1);
+      }
+    }
   }
 }

@@ -10,6 +10,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Arrays;
@@ -241,6 +243,32 @@ class ChannelSocketTest {
         peer.setSoTimeout(5_000);
         assertThat(peer.getInputStream().read()).isEqualTo(-1);
       }
+    }
+  }
+
+  /**
+   * What a caller's event listener may set or ask of {@code Connection.socket()} reaches the
+   * connection's own socket, not a second, unconnected one the {@link Socket} base class would
+   * make for it (with a file descriptor of its own).
+   */
+  @Test
+  void socketOptionsReachTheChannelsSocket() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        Socket client = ChannelSocket.Factory.INSTANCE.createSocket(
+            InetAddress.getLoopbackAddress(), server.getLocalPort());
+        Socket peer = server.accept()) {
+      SocketChannel channel = client.getChannel();
+      assertThat(channel.getOption(StandardSocketOptions.SO_KEEPALIVE)).isFalse();
+      client.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
+      assertThat(channel.getOption(StandardSocketOptions.SO_KEEPALIVE)).isTrue();
+      channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      assertThat(client.getOption(StandardSocketOptions.TCP_NODELAY)).isTrue();
+      assertThat(client.supportedOptions()).isEqualTo(channel.socket().supportedOptions());
+      client.setOOBInline(true);
+      assertThat(channel.socket().getOOBInline()).isTrue();
+      client.sendUrgentData(1); // on the connection: the peer, inline, would read it
+      client.setTrafficClass(0x10);
+      assertThat(client.getTrafficClass()).isEqualTo(channel.socket().getTrafficClass());
     }
   }
 }

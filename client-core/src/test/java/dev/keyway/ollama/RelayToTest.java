@@ -51,6 +51,8 @@ class RelayToTest {
   static final String DONE = "{\"model\":\"llama3.2\",\"done\":true,\"done_reason\":\"stop\","
       + "\"prompt_eval_count\":26,\"eval_count\":3}\n";
   static final Duration WAIT = Duration.ofSeconds(10);
+  /** The read timeout of the tests that wait for it. */
+  static final Duration READ_TIMEOUT = Duration.ofMillis(500);
 
   private final Deque<AutoCloseable> closing = new ArrayDeque<>();
 
@@ -384,10 +386,10 @@ class RelayToTest {
 
   @Test
   void aSilentUpstreamFailsWithASocketTimeoutAfterTheReadTimeout() throws Exception {
-    Open open = open(b -> b.readTimeout(Duration.ofMillis(300)), chat());
+    Open open = open(b -> b.readTimeout(READ_TIMEOUT), chat());
+    open.chunk(line(1)); // waiting in the socket: the loop reads it at once, however busy the machine
     Keeper keeper = new Keeper();
     assertThat(open.answer.relayTo(keeper)).isTrue();
-    open.chunk(line(1));
 
     assertThat(keeper.awaitEnd()).isInstanceOf(SocketTimeoutException.class);
     assertThat(keeper.text()).isEqualTo(line(1));
@@ -398,7 +400,8 @@ class RelayToTest {
 
   @Test
   void aSinkPausedLongerThanTheReadTimeoutFailsWithASocketTimeout() throws Exception {
-    Open open = open(b -> b.readTimeout(Duration.ofMillis(300)), chat());
+    Open open = open(b -> b.readTimeout(READ_TIMEOUT), chat());
+    open.chunk(line(1));
     Keeper keeper = new Keeper() {
       @Override
       boolean more(int call) {
@@ -406,7 +409,6 @@ class RelayToTest {
       }
     };
     assertThat(open.answer.relayTo(keeper)).isTrue();
-    open.chunk(line(1));
     await().atMost(WAIT).until(() -> keeper.count() == 1);
     // upstream has more to give: it is the sink that stalls
     for (int i = 2; i < 8; i++) {
@@ -625,6 +627,37 @@ class RelayToTest {
     });
     open.answer.close();
     assertThat(recorder.ended).hasSize(1);
+  }
+
+  /**
+   * A sink that paused and never took the rest is a failed call, also when the rest had all
+   * arrived: the observer must not count as answered what the relay never handed out.
+   */
+  @Test
+  void aSinkPausedPastTheReadTimeoutIsObservedAsAFailureThoughTheBodyHadArrived() throws Exception {
+    CallObserverTest.Recorder recorder = new CallObserverTest.Recorder();
+    Open open = open(b -> b.observer(recorder).readTimeout(READ_TIMEOUT), chat());
+    Keeper keeper = new Keeper() {
+      @Override
+      boolean more(int call) {
+        return false; // and never resumed
+      }
+    };
+    String body = "{\"response\":\"" + "x".repeat(12_000) + "\",\"done\":false}\n" + DONE;
+    // the whole body, its end included, in one write: more than the filters hand out at once
+    RawHttpServer.write(open.socket, (Integer.toHexString(body.length()) + "\r\n" + body + "\r\n0\r\n\r\n")
+        .getBytes(StandardCharsets.UTF_8));
+    assertThat(open.answer.relayTo(keeper)).isTrue();
+
+    IOException failure = keeper.awaitEnd();
+    assertThat(keeper.calls).as("%s", failure).containsExactly("bytes", "failure");
+    assertThat(failure).isInstanceOf(SocketTimeoutException.class);
+    assertThat(keeper.text()).isNotEmpty().isNotEqualTo(body);
+    assertThat(recorder.ended).singleElement().satisfies(result -> {
+      assertThat(result.outcome()).isEqualTo(OllamaCallEvent.OUTCOME_TRANSPORT_ERROR);
+      assertThat(result.error()).isInstanceOf(OllamaTransportException.class);
+      assertThat(result.outputTokens()).isNull();
+    });
   }
 
   // --- through OllamaServers

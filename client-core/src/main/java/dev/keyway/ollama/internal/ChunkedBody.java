@@ -58,6 +58,8 @@ final class ChunkedBody extends InputStream {
   private int lineLength;
   private long remaining;
   private @Nullable IOException failure;
+  /** A read has returned -1: the reader has the whole body. */
+  private boolean endRead;
 
   /** Decodes the bytes of {@code in} from its position to its limit, which it consumes. */
   void decode(ByteBuffer in) {
@@ -90,9 +92,13 @@ final class ChunkedBody extends InputStream {
     }
   }
 
-  /** Fails the next read once the bytes before it are read; the first failure stays. */
+  /**
+   * Fails the next read once the bytes before it are read; the first failure stays. Also after the
+   * last chunk, until a read has returned -1: a relay that gives up on a sink which has not taken
+   * the whole body must not have it read to a clean end.
+   */
   void fail(IOException e) {
-    if (failure == null && state != ENDED) {
+    if (failure == null && !endRead) {
       failure = e;
     }
   }
@@ -242,6 +248,7 @@ final class ChunkedBody extends InputStream {
       throw failure;
     }
     if (state == ENDED) {
+      endRead = true;
       return -1;
     }
     throw Drained.INSTANCE;

@@ -241,6 +241,18 @@ class ChunkedBodyTest {
     assertThatThrownBy(() -> decoded.read(b, 0, 7)).isSameAs(first);
   }
 
+  /** A relay giving up on a paused sink after the last chunk came: the rest is not a clean end. */
+  @Test
+  void aFailureAfterTheLastChunkFailsTheReadsUntilTheEndWasRead() throws IOException {
+    ChunkedBody decoded = new ChunkedBody();
+    decoded.decode(ByteBuffer.wrap(bytes("5\r\nhello\r\n0\r\n\r\n")));
+    assertThat(decoded.ended()).isTrue();
+    SocketTimeoutException stalled = new SocketTimeoutException("the sink took nothing");
+    decoded.fail(stalled);
+    assertThat(readUpToFailure(decoded)).isEqualTo("hello");
+    assertThatThrownBy(decoded::read).isSameAs(stalled);
+  }
+
   @Test
   void aFramingErrorIsNotReplacedByALaterFailure() throws IOException {
     ChunkedBody decoded = new ChunkedBody();

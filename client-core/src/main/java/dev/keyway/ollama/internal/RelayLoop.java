@@ -79,6 +79,8 @@ final class RelayLoop {
             guarded(relay::readable);
           }
         }
+      } catch (RuntimeException | Error e) {
+        LOG.log(Level.WARNING, "relayed stream loop: unexpected " + e.getClass().getName(), e);
       } catch (IOException e) {
         LOG.log(Level.WARNING, "relayed stream loop: selector failed", e);
       }

@@ -134,6 +134,17 @@ class ChannelSocketTest {
     }
   }
 
+  /** A head longer than the stream's buffer (8 KiB) takes several fills; its end is still found. */
+  @Test
+  void aHeadLongerThanTheBufferIsHandedOutWholeAndTheBodyHeld() throws IOException {
+    String head = "HTTP/1.1 200 OK\r\nX-Long: " + "v".repeat(20_000) + "\r\nTransfer-Encoding: chunked\r\n\r\n";
+    Segments raw = new Segments(head + BODY);
+    ChannelSocket.HeadStream in = armed(raw);
+    assertThat(readHead(in, OKIO)).isEqualTo(head);
+    assertThat(in.holding()).isTrue();
+    assertThat(new String(in.hijack(), StandardCharsets.ISO_8859_1)).isEqualTo(BODY);
+  }
+
   @Test
   void aHeadEndingExactlyAtTheReadsEndHoldsNothing() throws IOException {
     Segments raw = new Segments(HEAD_CRLF, BODY);

@@ -71,6 +71,11 @@ final class RawHttpServer implements AutoCloseable {
     requestBody = new String(in.readNBytes(length), StandardCharsets.UTF_8);
   }
 
+  /** Waits for the request and returns its connection, with nothing sent yet. */
+  Socket accept() throws Exception {
+    return accepted.get(10, TimeUnit.SECONDS);
+  }
+
   /** Waits for the request, then sends a 200 NDJSON response head with chunked framing. */
   Socket startStream() throws Exception {
     Socket s = accepted.get(10, TimeUnit.SECONDS);
@@ -101,7 +106,8 @@ final class RawHttpServer implements AutoCloseable {
     }
   }
 
-  private static void write(Socket s, byte[] bytes) throws IOException {
+  /** Writes {@code bytes} as they are and flushes them. */
+  static void write(Socket s, byte[] bytes) throws IOException {
     s.getOutputStream().write(bytes);
     s.getOutputStream().flush();
   }

@@ -8,8 +8,10 @@ import java.net.Socket;
 import java.net.SocketAddress;
 import java.net.SocketException;
 import java.net.SocketImpl;
+import java.net.SocketOption;
 import java.nio.channels.SocketChannel;
 import java.util.Arrays;
+import java.util.Set;
 import javax.net.SocketFactory;
 import okhttp3.Connection;
 import okhttp3.Interceptor;
@@ -279,6 +281,53 @@ final class ChannelSocket extends Socket {
   @Override
   public boolean getReuseAddress() throws SocketException {
     return adaptor.getReuseAddress();
+  }
+
+  @Override
+  public void setTrafficClass(int tc) throws SocketException {
+    adaptor.setTrafficClass(tc);
+  }
+
+  @Override
+  public int getTrafficClass() throws SocketException {
+    return adaptor.getTrafficClass();
+  }
+
+  @Override
+  public void setOOBInline(boolean on) throws SocketException {
+    adaptor.setOOBInline(on);
+  }
+
+  @Override
+  public boolean getOOBInline() throws SocketException {
+    return adaptor.getOOBInline();
+  }
+
+  @Override
+  public void sendUrgentData(int data) throws IOException {
+    adaptor.sendUrgentData(data);
+  }
+
+  @Override
+  public void setPerformancePreferences(int connectionTime, int latency, int bandwidth) {
+    adaptor.setPerformancePreferences(connectionTime, latency, bandwidth);
+  }
+
+  // Without these, Socket's own would act on a second, unconnected socket it makes for itself.
+  @Override
+  public <T> Socket setOption(SocketOption<T> name, T value) throws IOException {
+    adaptor.setOption(name, value);
+    return this;
+  }
+
+  @Override
+  public <T> T getOption(SocketOption<T> name) throws IOException {
+    return adaptor.getOption(name);
+  }
+
+  @Override
+  public Set<SocketOption<?>> supportedOptions() {
+    return adaptor.supportedOptions();
   }
 
   @Override

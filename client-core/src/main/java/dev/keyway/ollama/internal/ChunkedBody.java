@@ -60,6 +60,8 @@ final class ChunkedBody extends InputStream {
   private @Nullable IOException failure;
   /** Bytes came after the last chunk: the connection is not at a message boundary. */
   private boolean overrun;
+  /** A read has returned -1: the reader has the whole body. */
+  private boolean endRead;
 
   /** Decodes the bytes of {@code in} from its position to its limit, which it consumes. */
   void decode(ByteBuffer in) {
@@ -95,9 +97,13 @@ final class ChunkedBody extends InputStream {
     }
   }
 
-  /** Fails the next read once the bytes before it are read; the first failure stays. */
+  /**
+   * Fails the next read once the bytes before it are read; the first failure stays. Also after the
+   * last chunk, until a read has returned -1: a relay that gives up on a sink which has not taken
+   * the whole body must not have it read to a clean end.
+   */
   void fail(IOException e) {
-    if (failure == null && state != ENDED) {
+    if (failure == null && !endRead) {
       failure = e;
     }
   }
@@ -226,7 +232,8 @@ final class ChunkedBody extends InputStream {
       if (lim - pos + n <= data.length) {
         System.arraycopy(data, pos, data, 0, lim - pos);
       } else {
-        data = Arrays.copyOfRange(data, pos, Math.max(data.length * 2, lim - pos + n));
+        // copyOfRange's end is an index into data: the new length is end - pos
+        data = Arrays.copyOfRange(data, pos, pos + Math.max(data.length * 2, lim - pos + n));
       }
       lim -= pos;
       pos = 0;
@@ -259,6 +266,7 @@ final class ChunkedBody extends InputStream {
       throw failure;
     }
     if (state == ENDED) {
+      endRead = true;
       return -1;
     }
     throw Drained.INSTANCE;

@@ -75,22 +75,34 @@ final class RelayLoop {
           relay.handBack();
         }
         for (Runnable task; (task = tasks.poll()) != null; ) {
-          task.run();
+          guarded(task);
         }
         Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
         while (keys.hasNext()) {
           SelectionKey key = keys.next();
           keys.remove();
           if (key.isValid() && key.attachment() instanceof Relay relay) {
-            relay.readable();
+            guarded(relay::readable);
           }
         }
       } catch (RuntimeException | Error e) {
-        // A relay's fault (its sink threw) ends that relay only; the loop goes on for the others.
         LOG.log(Level.WARNING, "relayed stream loop: unexpected " + e.getClass().getName(), e);
       } catch (IOException e) {
         LOG.log(Level.WARNING, "relayed stream loop: selector failed", e);
       }
+    }
+  }
+
+  /**
+   * Runs one relay's step. A relay's fault (its sink threw) ends that relay only; the loop goes on
+   * for the others, with the tasks queued after it: their wakeups may have been spent on the
+   * select that ran this one, so a task left in the queue would wait for an unrelated event.
+   */
+  private static void guarded(Runnable step) {
+    try {
+      step.run();
+    } catch (RuntimeException | Error e) {
+      LOG.log(Level.WARNING, "relayed stream loop: unexpected " + e.getClass().getName(), e);
     }
   }
 

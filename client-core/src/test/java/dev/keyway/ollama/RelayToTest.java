@@ -572,8 +572,9 @@ class RelayToTest {
     assertThat(keeper.awaitEnd()).isNull();
     assertThat(keeper.text()).isEqualTo(line(1) + DONE);
     assertThat(second.calls).isEmpty();
-    // a hijacked connection is never reused: it is closed once the body ended
-    assertThat(RawHttpServer.clientClosed(open.socket, WAIT.toMillis())).isTrue();
+    // a body read cleanly to its end leaves its connection open, in OkHttp's pool (see
+    // aRelayedStreamThatEndedCleanlyLeavesItsConnectionForTheNextCall)
+    assertThat(RawHttpServer.clientClosed(open.socket, 200)).isFalse();
   }
 
   // --- observed like body()
@@ -658,6 +659,37 @@ class RelayToTest {
       assertThat(result.error()).isInstanceOf(OllamaTransportException.class);
       assertThat(result.outputTokens()).isNull();
     });
+  }
+
+  // --- the connection after a relayed body
+
+  @Test
+  void aRelayedStreamThatEndedCleanlyLeavesItsConnectionForTheNextCall() throws Exception {
+    String key = "kw-secret-relay-reuse-5d2a";
+    OllamaStandIn ollama = closeLater(OllamaStandIn.builder().requireApiKey(key).model(shared()).build());
+    java.util.concurrent.atomic.AtomicInteger connects = new java.util.concurrent.atomic.AtomicInteger();
+    okhttp3.OkHttpClient own = new okhttp3.OkHttpClient.Builder().eventListener(new okhttp3.EventListener() {
+      @Override
+      public void connectStart(okhttp3.Call call, java.net.InetSocketAddress address, java.net.Proxy proxy) {
+        connects.incrementAndGet();
+      }
+    }).build();
+    OllamaClient client = closeLater(OllamaClient.builder().baseUrl(ollama.baseUrl()).apiKey(key)
+        .okHttpClient(own).build());
+    byte[] body = "{\"model\":\"shared\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"
+        .getBytes(StandardCharsets.UTF_8);
+    for (int i = 0; i < 3; i++) {
+      try (PassThroughResponse answer = client.passThrough(
+          PassThroughRequest.post("api/chat", body).model("shared").streaming(true))) {
+        Keeper keeper = new Keeper();
+        assertThat(answer.relayTo(keeper)).isTrue();
+        assertThat(keeper.awaitEnd()).isNull();
+        assertThat(keeper.text()).contains("\"done\":true");
+      }
+    }
+    // And a plain call after them rides the same connection, read by OkHttp itself.
+    assertThat(client.version()).isNotBlank();
+    assertThat(connects).as("connections opened for three relayed streams and a call").hasValue(1);
   }
 
   // --- through OllamaServers

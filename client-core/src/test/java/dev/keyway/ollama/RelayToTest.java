@@ -41,9 +41,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * pauses and resumes, fails typed (early end, read timeout, a sink paused too long), stops at
  * once on cancel, and declines what it cannot relay.
  *
- * <p>That nothing reaches a sink is shown without sleeping: a second relay on the same loop (the
- * {@link Canary}) gets two bytes in two turns of the loop after the server has written; the loop
- * would have handed out anything it was going to by then.
+ * <p>That nothing reaches a sink is shown without sleeping: a relay of its own on every loop (the
+ * {@link Canary}) gets two bytes in two turns of its loop after the server has written; the loops
+ * would have handed out anything they were going to by then.
  */
 @Timeout(20)
 class RelayToTest {
@@ -177,30 +177,38 @@ class RelayToTest {
   }
 
   /**
-   * A relay of its own on the same loop. {@link #turn()} returns once the loop has handed it two
-   * bytes, each sent after the one before arrived: every socket that was readable before is read
-   * by then, and every task queued before has run.
+   * Relays of its own, one on each loop. {@link #turn()} returns once each loop has handed its
+   * relay two bytes, each sent after the one before arrived: every socket that was readable before
+   * is read by then, and every task queued before has run.
    */
   final class Canary {
-    private final Open open;
-    private final BlockingQueue<String> got = new LinkedBlockingQueue<>();
+    private final List<Open> opens = new ArrayList<>();
+    private final List<BlockingQueue<String>> got = new ArrayList<>();
 
+    /** One relay per loop: relays go to the loops in turn, one loop per processor. */
     Canary() throws Exception {
-      open = open(UnaryOperator.identity(), PassThroughRequest.post("api/generate", new byte[] {'{', '}'})
-          .streaming(true));
-      assertThat(open.answer.relayTo(new Keeper() {
-        @Override
-        public boolean onBytes(byte[] b, int offset, int length) {
-          got.add(new String(b, offset, length, StandardCharsets.UTF_8));
-          return true;
-        }
-      })).isTrue();
+      for (int i = 0; i < Math.max(1, Runtime.getRuntime().availableProcessors()); i++) {
+        Open open = open(UnaryOperator.identity(), PassThroughRequest.post("api/generate", new byte[] {'{', '}'})
+            .streaming(true));
+        BlockingQueue<String> queue = new LinkedBlockingQueue<>();
+        assertThat(open.answer.relayTo(new Keeper() {
+          @Override
+          public boolean onBytes(byte[] b, int offset, int length) {
+            queue.add(new String(b, offset, length, StandardCharsets.UTF_8));
+            return true;
+          }
+        })).isTrue();
+        opens.add(open);
+        got.add(queue);
+      }
     }
 
     void turn() throws Exception {
-      for (String s : new String[] {"a", "b"}) {
-        open.chunk(s);
-        assertThat(got.poll(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(s);
+      for (int i = 0; i < opens.size(); i++) {
+        for (String s : new String[] {"a", "b"}) {
+          opens.get(i).chunk(s);
+          assertThat(got.get(i).poll(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(s);
+        }
       }
     }
   }

@@ -17,17 +17,23 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One JVM-wide daemon thread with a {@link Selector} that reads every hijacked relayed body (see
- * {@link ChannelSocket}) and hands its bytes to the relay's {@link PassThroughResponse.BodySink}:
- * thousands of open streams cost no thread each, and a token costs one {@code read} here. The
- * thread starts with the first relayed body and then waits in {@code select} for the next (no CPU
- * while idle). Its buffers are its own: a relay's sink sees bytes that are valid during the call.
+ * A daemon thread with a {@link Selector} that reads hijacked relayed bodies (see
+ * {@link ChannelSocket}) and hands their bytes to each relay's {@link PassThroughResponse.BodySink}:
+ * thousands of open streams cost no thread each, and a token costs one {@code read} here. There is
+ * one loop per processor, for the whole JVM; each starts with its first relayed body and then waits
+ * in {@code select} for the next (no CPU while idle). Its buffers are its own: a relay's sink sees
+ * bytes that are valid during the call.
  */
 final class RelayLoop {
   private static final System.Logger LOG = System.getLogger(RelayLoop.class.getName());
   private static final int BUFFER_BYTES = 16 * 1024;
   private static final Object LOCK = new Object();
-  private static @Nullable RelayLoop instance; // guarded by LOCK
+  /**
+   * One loop per processor, so that the relay uses every core and a burst of tokens queues behind
+   * a core's share only; started on first use, each relay on the next in turn.
+   */
+  private static final RelayLoop[] LOOPS = new RelayLoop[Math.max(1, Runtime.getRuntime().availableProcessors())];
+  private static int next; // guarded by LOCK
 
   private final Selector selector;
   private final Thread thread;
@@ -38,23 +44,26 @@ final class RelayLoop {
   private final ByteBuffer in = ByteBuffer.allocateDirect(BUFFER_BYTES);
   private final byte[] out = new byte[BUFFER_BYTES];
 
-  private RelayLoop() {
+  private RelayLoop(int index) {
     try {
       selector = Selector.open();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open a selector for relayed streams", e);
     }
-    thread = new Thread(this::run, "keyway-ollama-relay");
+    thread = new Thread(this::run, "keyway-ollama-relay-" + index);
     thread.setDaemon(true);
   }
 
+  /** The loop for the next relay. */
   static RelayLoop get() {
     synchronized (LOCK) {
-      RelayLoop loop = instance;
+      int i = next;
+      next = (i + 1) % LOOPS.length;
+      RelayLoop loop = LOOPS[i];
       if (loop == null) {
-        loop = new RelayLoop();
+        loop = new RelayLoop(i);
         loop.thread.start();
-        instance = loop;
+        LOOPS[i] = loop;
       }
       return loop;
     }

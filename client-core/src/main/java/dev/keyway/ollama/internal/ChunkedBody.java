@@ -48,7 +48,8 @@ final class ChunkedBody extends InputStream {
   private static final int TRAILER_LF = 8;
   private static final int ENDED = 9;
 
-  private byte[] data = new byte[16 * 1024];
+  /** Decoded bytes; small at first (a token is tens of bytes), grown for larger reads. */
+  private byte[] data = new byte[1024];
   /** Decoded, unread bytes: [pos, lim). */
   private int pos;
   private int lim;

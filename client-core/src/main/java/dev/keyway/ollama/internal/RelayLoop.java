@@ -81,7 +81,7 @@ final class RelayLoop {
         selector.select();
         // The select above deregistered the cancelled keys: their channels may block again.
         for (Relay relay; (relay = ending.poll()) != null; ) {
-          relay.handBack();
+          guarded(relay::handBack);
         }
         for (Runnable task; (task = tasks.poll()) != null; ) {
           guarded(task);

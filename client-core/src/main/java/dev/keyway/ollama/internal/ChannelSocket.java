@@ -388,10 +388,16 @@ final class ChannelSocket extends Socket {
     private static final int HOLDING = 2;
     private static final int HIJACKED = 3;
     private static final byte[] LAST_CHUNK = {'0', '\r', '\n', '\r', '\n'};
+    private static final byte[] NO_BYTES = new byte[0];
+    private static final int BUFFER_BYTES = 2048;
 
     @Nullable InputStream raw;
     private volatile int mode = PASS;
-    private final byte[] buf = new byte[8192];
+    /**
+     * Bytes read while armed, allocated on the first arming (most connections never hold an
+     * answer); a head longer than it is scanned over several reads.
+     */
+    private byte[] buf = NO_BYTES;
     /** Unread bytes of {@link #buf}: [pos, lim). */
     private int pos;
     private int lim;
@@ -402,6 +408,9 @@ final class ChannelSocket extends Socket {
     private int found = -1;
 
     void arm() {
+      if (buf.length == 0) {
+        buf = new byte[BUFFER_BYTES];
+      }
       mode = ARMED;
       scanned = pos;
       seen = 0;

@@ -33,7 +33,11 @@ final class RelayedResponse implements PassThroughResponse {
 
   private final Call call;
   private final Response response;
-  private final InputStream body;
+  /**
+   * What {@link #body()} hands out, built on its first call: a relayed body ({@link #relayTo})
+   * never needs it, and its redaction buffer is the largest part of a call's memory here.
+   */
+  private @Nullable InputStream body; // guarded by this
   private final CallTracker tracker;
   private final boolean streamed;
   /** A chat or generate stream, whose last line must be its {@code "done": true} chunk. */
@@ -61,14 +65,9 @@ final class RelayedResponse implements PassThroughResponse {
     this.readTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(exchange.readTimeoutMillis());
     this.redactor = redactor;
     this.errors = errors;
-    InputStream raw = response.body().byteStream();
-    if (exchange.readTimeoutMillis() > 0) {
-      timed = new Timed(raw, TimeUnit.MILLISECONDS.toNanos(exchange.readTimeoutMillis()));
-      raw = timed;
-    } else {
-      timed = null;
-    }
-    this.body = filtered(raw);
+    this.timed = exchange.readTimeoutMillis() > 0
+        ? new Timed(response.body().byteStream(), TimeUnit.MILLISECONDS.toNanos(exchange.readTimeoutMillis()))
+        : null;
   }
 
   /** {@code raw} through what every reader of the body sees: redaction, then observation. */
@@ -88,8 +87,13 @@ final class RelayedResponse implements PassThroughResponse {
   }
 
   @Override
-  public InputStream body() {
-    return body;
+  public synchronized InputStream body() {
+    InputStream b = body;
+    if (b == null) {
+      b = filtered(timed != null ? timed : response.body().byteStream());
+      body = b;
+    }
+    return b;
   }
 
   @Override
@@ -153,7 +157,9 @@ final class RelayedResponse implements PassThroughResponse {
       }
       response.close();
     } finally {
-      if (streamed || r != null || !(body instanceof Observed observed)) {
+      // A unary answer closed unread (a HEAD) was still answered: its observation ends as a success.
+      InputStream b = streamed || r != null ? null : body();
+      if (!(b instanceof Observed observed)) {
         tracker.cancelled();
       } else {
         observed.ended();

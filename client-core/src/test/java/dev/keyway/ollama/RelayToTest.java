@@ -467,7 +467,9 @@ class RelayToTest {
         return call > 1;
       }
     };
+    toTheSameLoop();
     assertThat(a.answer.relayTo(throwing)).isTrue();
+    toTheSameLoop();
     assertThat(b.answer.relayTo(paused)).isTrue();
     a.chunk("x".repeat(12_000) + "\n"); // more than one read of the filters: some is left when it pauses
     b.chunk(line(1));
@@ -487,6 +489,18 @@ class RelayToTest {
     assertThat(paused.text()).isEqualTo(line(1) + DONE);
     assertThat(throwing.calls).containsExactly("bytes", "bytes");
     assertThat(RawHttpServer.clientClosed(a.socket, WAIT.toMillis())).isTrue(); // its relay ended
+  }
+
+  /**
+   * Relays the loops in between, so that the next relay lands on the same loop as the last one:
+   * relays go to the loops in turn, one loop per processor, and this class's tests run one at a
+   * time.
+   */
+  private void toTheSameLoop() throws Exception {
+    for (int i = 1; i < Math.max(1, Runtime.getRuntime().availableProcessors()); i++) {
+      Open spacer = open();
+      assertThat(spacer.answer.relayTo(new Keeper())).isTrue();
+    }
   }
 
   // --- cancel and close

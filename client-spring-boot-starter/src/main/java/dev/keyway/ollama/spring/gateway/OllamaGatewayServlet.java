@@ -30,9 +30,12 @@ import org.jspecify.annotations.Nullable;
  * Serves Ollama's wire protocol for chat, generate, embed, show, tags, ps and version, forwarding to the configured
  * Ollama with the server-side credential, through {@link OllamaClient#passThrough} (so any
  * {@code OllamaClient} bean works, decorated or not). Only the checked JSON body goes upstream,
- * never the browser's headers. Upstream bytes are copied through a fixed buffer and flushed as
- * they arrive, so a stream goes out token by token and a reply of any line length never sits in
- * memory; writing happens on the request thread, so a slow reader slows the upstream read. One
+ * never the browser's headers. A stream goes out token by token, and a reply of any line length
+ * never sits in memory: where the client can hand the stream over
+ * ({@link PassThroughResponse#relayTo}), Keyway's relay thread writes it through the Servlet API's
+ * non-blocking output ({@link BrowserSink}) and no request thread waits; otherwise the bytes are
+ * copied on the request thread through a fixed buffer. Either way a slow reader slows the upstream
+ * read. One
  * upstream call per server and browser request: with one server a 503 or 429 goes back at once
  * with its Retry-After; with {@link OllamaServers}, a server that refuses before answering hands
  * the call to the next one (never after the first byte), and the last refusal goes back.

@@ -324,9 +324,10 @@ final class RelayLoop {
         if (stopped) {
           return;
         }
-        String waited = "for " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms (the client's read timeout)";
-        body.fail(new SocketTimeoutException(paused
-            ? "the relay's sink took no byte " + waited : "no byte from upstream " + waited));
+        SocketTimeoutException timeout = new SocketTimeoutException((paused
+            ? "the relay's sink took no byte for " : "no byte from upstream for ")
+            + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms (the client's read timeout)");
+        body.fail(timeout);
         if (!paused) {
           pump();
           return;
@@ -343,7 +344,7 @@ final class RelayLoop {
           }
         }
         end();
-        sink.onFailure(new SocketTimeoutException("the relay's sink took no byte " + waited));
+        sink.onFailure(timeout);
       });
     }
   }

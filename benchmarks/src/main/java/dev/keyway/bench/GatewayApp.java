@@ -43,6 +43,20 @@ public class GatewayApp {
       properties.put(property.substring(0, eq), property.substring(eq + 1));
     }
     SpringApplication app = new SpringApplication(GatewayApp.class);
+    // -Dbench.gatewayJvm=-Dbench.connector=socket.bufferPool=-1,...: Tomcat connector properties
+    // Spring Boot has no property for, set on the gateway's connector
+    String connector = System.getProperty("bench.connector", "").trim();
+    if (!connector.isEmpty()) {
+      app.addInitializers(context -> context.getBeanFactory().registerSingleton("benchConnector",
+          (org.springframework.boot.tomcat.TomcatConnectorCustomizer) c -> {
+            for (String setting : connector.split(",")) {
+              int eq = setting.indexOf('=');
+              if (!c.setProperty(setting.substring(0, eq), setting.substring(eq + 1))) {
+                throw new IllegalArgumentException("Tomcat's connector has no property " + setting);
+              }
+            }
+          }));
+    }
     app.setDefaultProperties(properties);
     return app.run();
   }

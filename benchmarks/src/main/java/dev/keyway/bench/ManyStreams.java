@@ -123,15 +123,18 @@ final class ManyStreams {
     new ManyStreams(options, work).run();
   }
 
-  /** The gateway's properties for each variant; every one leaves room for far more than 2,000 connections. */
+  /**
+   * The gateway's properties for each variant: every one leaves room for far more than 2,000
+   * connections and keeps a Tomcat processor for each (docs/gateway.md's settings for many streams).
+   */
   static List<String> gatewayProperties(String name, int maxStreams) {
     switch (name) {
       case "gateway-vt":
         return List.of("spring.threads.virtual.enabled=true", "server.tomcat.max-connections=10000",
-            "server.tomcat.accept-count=1000");
+            "server.tomcat.accept-count=1000", "server.tomcat.processor-cache=-1");
       case "gateway-threads":
         return List.of("server.tomcat.threads.max=" + (maxStreams + 100), "server.tomcat.max-connections=10000",
-            "server.tomcat.accept-count=1000");
+            "server.tomcat.accept-count=1000", "server.tomcat.processor-cache=-1");
       case ProxyHop.NIO_RELAY:
       case ProxyHop.JDK_RELAY:
       case ProxyHop.NETTY_RELAY:

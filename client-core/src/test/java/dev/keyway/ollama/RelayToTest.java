@@ -3,6 +3,7 @@ package dev.keyway.ollama;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.keyway.ollama.internal.RelayLoops;
 import dev.keyway.ollama.testkit.OllamaStandIn;
 import dev.keyway.ollama.testkit.ScriptedModel;
 import java.io.ByteArrayOutputStream;
@@ -185,9 +186,9 @@ class RelayToTest {
     private final List<Open> opens = new ArrayList<>();
     private final List<BlockingQueue<String>> got = new ArrayList<>();
 
-    /** One relay per loop: relays go to the loops in turn, one loop per processor. */
+    /** One relay per loop: relays go to the loops in turn. */
     Canary() throws Exception {
-      for (int i = 0; i < Math.max(1, Runtime.getRuntime().availableProcessors()); i++) {
+      for (int i = 0; i < RelayLoops.count(); i++) {
         Open open = open(UnaryOperator.identity(), PassThroughRequest.post("api/generate", new byte[] {'{', '}'})
             .streaming(true));
         BlockingQueue<String> queue = new LinkedBlockingQueue<>();
@@ -493,11 +494,10 @@ class RelayToTest {
 
   /**
    * Relays the loops in between, so that the next relay lands on the same loop as the last one:
-   * relays go to the loops in turn, one loop per processor, and this class's tests run one at a
-   * time.
+   * relays go to the loops in turn, and this class's tests run one at a time.
    */
   private void toTheSameLoop() throws Exception {
-    for (int i = 1; i < Math.max(1, Runtime.getRuntime().availableProcessors()); i++) {
+    for (int i = 1; i < RelayLoops.count(); i++) {
       Open spacer = open();
       assertThat(spacer.answer.relayTo(new Keeper())).isTrue();
     }

@@ -3,6 +3,7 @@ package dev.keyway.ollama.internal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -10,15 +11,20 @@ import java.util.Objects;
  * {@code [redacted]}, including occurrences split across reads. Bytes are handed out as soon as
  * they are read, except a tail that could still be the beginning of the secret (held until the
  * next read decides it), so a line-by-line stream keeps its timing. Memory is bounded: one read
- * buffer plus the secret's length.
+ * buffer plus the secret's length. The buffer starts at {@value #MIN_READ} bytes, enough for a
+ * streamed answer's lines (a relayed stream keeps it for its whole life), and doubles up to
+ * {@value #MAX_READ} each time a read fills it, as a large unary answer does.
  */
 final class RedactingInputStream extends InputStream {
   private static final byte[] MASK = Redactor.MASK.getBytes(StandardCharsets.US_ASCII);
-  private static final int READ_SIZE = 8192;
+  private static final int MIN_READ = 512;
+  private static final int MAX_READ = 8192;
 
   private final InputStream in;
   private final byte[] needle;
   private byte[] buf;
+  /** How many bytes the next read asks for, at most: grows while reads fill it. */
+  private int readSize = MIN_READ;
   /** Bytes ready to hand out: [pos, limit); bytes held back: [limit, end). */
   private int pos;
   private int limit;
@@ -32,7 +38,7 @@ final class RedactingInputStream extends InputStream {
     if (needle.length == 0) {
       throw new IllegalArgumentException("empty secret");
     }
-    this.buf = new byte[READ_SIZE + needle.length];
+    this.buf = new byte[MIN_READ + needle.length];
   }
 
   @Override
@@ -83,7 +89,8 @@ final class RedactingInputStream extends InputStream {
     pos = 0;
     limit = 0;
     end = held;
-    int r = in.read(buf, end, buf.length - end);
+    int room = buf.length - end;
+    int r = in.read(buf, end, room);
     if (r < 0) {
       eof = true;
       return true;
@@ -91,7 +98,18 @@ final class RedactingInputStream extends InputStream {
     end += r;
     redactFrom(0);
     limit = end - heldBack();
+    if (r == room && readSize < MAX_READ) {
+      readSize *= 2; // the source had more than the room: read more at once from now on
+      if (buf.length < readSize + needle.length) {
+        buf = Arrays.copyOf(buf, readSize + needle.length);
+      }
+    }
     return true;
+  }
+
+  /** The read buffer's length; for tests. */
+  int capacity() {
+    return buf.length;
   }
 
   private void redactFrom(int from) {
@@ -107,8 +125,8 @@ final class RedactingInputStream extends InputStream {
         i += MASK.length - 1;
       }
     }
-    if (buf.length > READ_SIZE + 4 * needle.length + 4 * MASK.length && end <= READ_SIZE) {
-      byte[] smaller = new byte[READ_SIZE + needle.length];
+    if (buf.length > readSize + 4 * needle.length + 4 * MASK.length && end <= readSize) {
+      byte[] smaller = new byte[readSize + needle.length];
       System.arraycopy(buf, 0, smaller, 0, end);
       buf = smaller;
     }

@@ -20,19 +20,24 @@ import org.jspecify.annotations.Nullable;
  * A daemon thread with a {@link Selector} that reads hijacked relayed bodies (see
  * {@link ChannelSocket}) and hands their bytes to each relay's {@link PassThroughResponse.BodySink}:
  * thousands of open streams cost no thread each, and a token costs one {@code read} here. There is
- * one loop per processor, for the whole JVM; each starts with its first relayed body and then waits
- * in {@code select} for the next (no CPU while idle). Its buffers are its own: a relay's sink sees
- * bytes that are valid during the call.
+ * one loop per processor, and at least eight, for the whole JVM; each starts with its first
+ * relayed body and then waits in {@code select} for the next (no CPU while idle). Its buffers are
+ * its own: a relay's sink sees bytes that are valid during the call.
  */
 final class RelayLoop {
   private static final System.Logger LOG = System.getLogger(RelayLoop.class.getName());
   private static final int BUFFER_BYTES = 16 * 1024;
   private static final Object LOCK = new Object();
   /**
-   * One loop per processor, so that the relay uses every core and a burst of tokens queues behind
-   * a core's share only; started on first use, each relay on the next in turn.
+   * One loop per processor, and at least {@value #MIN_LOOPS}; started on first use, each relay on
+   * the next in turn. Per processor, so that the relay uses every core. At least eight, because a
+   * loop thread the kernel does not run for a while (another process on its core, a preemption)
+   * holds back every stream it carries: with eight, that is an eighth of them, not half. On two
+   * cores, going from two loops to eight brought the added p99 at 2,000 streams from 1.6–5 times
+   * Caddy's to Caddy's (docs/benchmarks.md); an idle loop costs a thread parked in its selector.
    */
-  private static final RelayLoop[] LOOPS = new RelayLoop[Math.max(1, Runtime.getRuntime().availableProcessors())];
+  static final int MIN_LOOPS = 8;
+  private static final RelayLoop[] LOOPS = new RelayLoop[Math.max(MIN_LOOPS, Runtime.getRuntime().availableProcessors())];
   private static int next; // guarded by LOCK
 
   private final Selector selector;
@@ -52,6 +57,11 @@ final class RelayLoop {
     }
     thread = new Thread(this::run, "keyway-ollama-relay-" + index);
     thread.setDaemon(true);
+  }
+
+  /** How many loops there are: relays go to them in turn. */
+  static int count() {
+    return LOOPS.length;
   }
 
   /** The loop for the next relay. */

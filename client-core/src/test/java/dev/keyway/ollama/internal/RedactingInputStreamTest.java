@@ -34,6 +34,64 @@ class RedactingInputStreamTest {
         .isEqualTo(redactor.redact(text));
   }
 
+  /** Long texts, read now and then in reads that fill the buffer: it grows, and shrinks after a mask. */
+  @RepeatedTest(50)
+  void anySplitOfALongTextGivesWhatTheWholeTextRedactionGives() throws IOException {
+    Random random = new Random();
+    long seed = random.nextLong();
+    random.setSeed(seed);
+    StringBuilder text = new StringBuilder();
+    int target = random.nextInt(40_000);
+    while (text.length() < target) {
+      text.append(randomText(random)).append("x".repeat(random.nextInt(600)));
+    }
+    Redactor redactor = new Redactor(() -> KEY);
+    Chunked source = new Chunked(text.toString().getBytes(StandardCharsets.UTF_8), random);
+    source.greedy = true;
+
+    byte[] streamed = drain(redactor.redact(source), random);
+
+    assertThat(new String(streamed, StandardCharsets.UTF_8))
+        .as("seed %d", seed)
+        .isEqualTo(redactor.redact(text.toString()));
+  }
+
+  @Test
+  void aStreamOfShortLinesKeepsASmallBuffer() throws IOException {
+    byte[] line = "{\"message\":{\"role\":\"assistant\",\"content\":\"token\"},\"done\":false}\n"
+        .getBytes(StandardCharsets.UTF_8);
+    InputStream lines = new InputStream() {
+      private int left = 2_000;
+
+      @Override
+      public int read() {
+        throw new AssertionError("not read byte by byte");
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) {
+        if (left-- == 0) {
+          return -1;
+        }
+        System.arraycopy(line, 0, b, off, line.length); // one line a read, as a stream arrives
+        return line.length;
+      }
+    };
+    RedactingInputStream in = (RedactingInputStream) new Redactor(() -> KEY).redact(lines);
+
+    assertThat(in.readAllBytes()).hasSize(2_000 * line.length);
+    assertThat(in.capacity()).isEqualTo(512 + KEY.length());
+  }
+
+  @Test
+  void aLargeAnswerReadAtOnceGrowsTheBufferTo8KiB() throws IOException {
+    byte[] large = "y".repeat(100_000).getBytes(StandardCharsets.UTF_8);
+    RedactingInputStream in = (RedactingInputStream) new Redactor(() -> KEY).redact(new ByteArrayInputStream(large));
+
+    assertThat(in.readAllBytes()).isEqualTo(large);
+    assertThat(in.capacity()).isEqualTo(8192 + KEY.length());
+  }
+
   @Test
   void aBearerCredentialIsRedactedByItsToken() throws IOException {
     Redactor redactor = new Redactor(() -> "Bearer " + KEY);
@@ -94,6 +152,8 @@ class RedactingInputStreamTest {
   private static final class Chunked extends InputStream {
     private final byte[] bytes;
     private final Random random;
+    /** Half the reads give all that was asked for (a buffer-filling read), the rest a few bytes. */
+    boolean greedy;
     private int pos;
 
     Chunked(byte[] bytes, Random random) {
@@ -112,6 +172,7 @@ class RedactingInputStreamTest {
         return -1;
       }
       int n = random == null ? Math.min(len, bytes.length - pos)
+          : greedy && random.nextBoolean() ? Math.min(len, bytes.length - pos)
           : Math.min(Math.min(len, 1 + random.nextInt(7)), bytes.length - pos);
       System.arraycopy(bytes, pos, b, off, n);
       pos += n;

@@ -39,7 +39,7 @@ record GatewayRequest(int status, @Nullable String reason, @Nullable String erro
     boolean streaming, @Nullable String model) {
   // Floats as BigDecimal: a double would turn 1e400 into Infinity, which is not JSON when written
   // back, and would round what Go reads differently.
-  private static final ObjectMapper STRICT = JsonMapper.builder()
+  private static final ObjectMapper STRICT = JsonMapper.builder(GatewayJson.factory().build())
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
       .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))

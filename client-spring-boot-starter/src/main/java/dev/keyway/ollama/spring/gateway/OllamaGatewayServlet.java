@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -42,7 +43,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class OllamaGatewayServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = new ObjectMapper(GatewayJson.factory().build());
   static final String UPSTREAM_CREDENTIAL_REJECTED = "the gateway's upstream credential was rejected;"
       + " the operator must check ollama.api-key / ollama.api-key-header";
 
@@ -131,6 +132,29 @@ final class OllamaGatewayServlet extends HttpServlet {
     }
   }
 
+  /**
+   * The request body, read to at most one byte past the limit: an oversized chunked body is never
+   * held whole. A declared length sizes the first read, so a small body costs a small buffer and
+   * not {@link InputStream#readNBytes}'s 8 KiB; should more than declared come, it is read on as an
+   * undeclared body is.
+   */
+  private byte[] body(HttpServletRequest request) throws IOException {
+    long limit = Math.min(Integer.MAX_VALUE - 8, maxRequestBytes + 1);
+    long declared = request.getContentLengthLong();
+    InputStream in = request.getInputStream();
+    if (declared < 0 || declared + 1 >= limit) {
+      return in.readNBytes((int) limit);
+    }
+    byte[] first = in.readNBytes((int) declared + 1);
+    if (first.length <= declared) {
+      return first;
+    }
+    byte[] rest = in.readNBytes((int) (limit - first.length));
+    byte[] all = Arrays.copyOf(first, first.length + rest.length);
+    System.arraycopy(rest, 0, all, first.length, rest.length);
+    return all;
+  }
+
   private void checkedPost(HttpServletRequest request, HttpServletResponse response, String endpoint)
       throws IOException {
     if (request.getContentLengthLong() > maxRequestBytes) {
@@ -138,8 +162,7 @@ final class OllamaGatewayServlet extends HttpServlet {
       tooLarge(response);
       return;
     }
-    // Reads at most one byte past the limit: an oversized chunked body is never held whole.
-    byte[] raw = request.getInputStream().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxRequestBytes + 1));
+    byte[] raw = body(request);
     if (raw.length > maxRequestBytes) {
       denials.deny(request, GatewayDenials.TOO_LARGE, "/" + endpoint, null);
       tooLarge(response);

@@ -24,7 +24,7 @@ final class ShowFilter {
   static final int MAX_KEPT_BYTES = 256 * 1024;
   // A kept string longer than everything kept may be fails as it is read; skipped ones are never
   // materialised.
-  private static final JsonFactory JSON = JsonFactory.builder()
+  private static final JsonFactory JSON = GatewayJson.factory()
       .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(MAX_KEPT_BYTES).build())
       .build();
   private static final Set<String> KEPT = Set.of("details", "capabilities", "modified_at");

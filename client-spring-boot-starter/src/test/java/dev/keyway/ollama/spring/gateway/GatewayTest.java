@@ -242,6 +242,24 @@ class GatewayTest extends GatewayFixture {
     assertThat(text.body()).contains("num_predict");
   }
 
+  /** The body is read whole up to the limit, whether its length is declared (sizing the read) or not. */
+  @Test
+  void aBodyOfExactlyTheLimitOrJustUnderReachesUpstreamWhole() throws Exception {
+    String head = "{\"model\":\"llama3.2\",\"stream\":false,\"prompt\":\"";
+    for (int size : new int[] {4096, 4095, 3000}) {
+      String body = head + "x".repeat(size - head.length() - 2) + "\"}";
+      assertThat(body.getBytes(StandardCharsets.UTF_8)).hasSize(size);
+      assertThat(post("/api/generate", body).statusCode()).as("declared, %d bytes", size).isEqualTo(200);
+      assertThat(lastUpstream().bodyJson().get("prompt").asText()).hasSize(size - head.length() - 2);
+      HttpResponse<String> chunked = http.send(HttpRequest.newBuilder(uri("/api/generate"))
+          .header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8))))
+          .build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(chunked.statusCode()).as("chunked, %d bytes", size).isEqualTo(200);
+      assertThat(lastUpstream().bodyJson().get("prompt").asText()).hasSize(size - head.length() - 2);
+    }
+  }
+
   @Test
   void oversizedBodiesGet413WithOrWithoutContentLength() throws Exception {
     String big = "{\"model\":\"llama3.2\",\"prompt\":\"" + "x".repeat(8 * 1024) + "\"}";

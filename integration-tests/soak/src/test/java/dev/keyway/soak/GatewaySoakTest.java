@@ -126,6 +126,8 @@ class GatewaySoakTest {
     assertThat(after.threadsOutsidePools()).as("threads outside the idle-reaped pools")
         .isLessThanOrEqualTo(before.threadsOutsidePools() + 5);
     assertThat(after.poolThreads()).as("Tomcat request threads").isLessThanOrEqualTo(256);
+    assertThat(after.relayThreads()).as("Keyway's relay loops: a fixed set, eight or one per processor")
+        .isLessThanOrEqualTo(Math.max(8, Runtime.getRuntime().availableProcessors()));
     assertThat(after.heapUsedMiB()).as("heap after GC, MiB").isLessThan(before.heapUsedMiB() + 64);
     if (ROUNDS > 1) {
       // The long soak also waits out the pools' 60 s idle time: they drain back to their floor.
@@ -224,11 +226,13 @@ class GatewaySoakTest {
    * Threads and heap of this JVM (gateway, stand-in and clients all live here). Three pools keep
    * idle threads for up to 60 s by design and are counted apart: Tomcat's request threads (down to
    * min-spare 10), OkHttp's TaskRunner threads and the stand-in's cached connection threads.
+   * Keyway's relay loops are counted apart too: a fixed set, started with the first relayed
+   * streams and kept for the JVM's life.
    */
-  record Footprint(int threads, int poolThreads, int standInThreads, int okHttpThreads, long heapUsedMiB,
-      String others) {
+  record Footprint(int threads, int poolThreads, int standInThreads, int okHttpThreads, int relayThreads,
+      long heapUsedMiB, String others) {
     int threadsOutsidePools() {
-      return threads - poolThreads - standInThreads - okHttpThreads;
+      return threads - poolThreads - standInThreads - okHttpThreads - relayThreads;
     }
 
     static Footprint now() {
@@ -238,6 +242,7 @@ class GatewaySoakTest {
       int pool = 0;
       int standIn = 0;
       int okHttp = 0;
+      int relay = 0;
       int all = 0;
       for (Thread t : Thread.getAllStackTraces().keySet()) {
         all++;
@@ -248,11 +253,13 @@ class GatewaySoakTest {
           standIn++;
         } else if (name.equals("OkHttp TaskRunner")) {
           okHttp++;
+        } else if (name.startsWith("keyway-ollama-relay-")) {
+          relay++;
         } else {
           byName.merge(name.replaceAll("[0-9]+", "#"), 1L, Long::sum);
         }
       }
-      return new Footprint(all, pool, standIn, okHttp, heap, byName.toString());
+      return new Footprint(all, pool, standIn, okHttp, relay, heap, byName.toString());
     }
 
     /** Waits (up to 30 s) for threads outside the two pools to return to {@code baseline}. */
@@ -269,8 +276,8 @@ class GatewaySoakTest {
     @Override
     public String toString() {
       return String.format(Locale.ROOT, "%d threads (%d Tomcat request threads, %d stand-in threads, %d OkHttp"
-          + " TaskRunner threads, others %s), heap %d MiB", threads, poolThreads, standInThreads, okHttpThreads, others,
-          heapUsedMiB);
+          + " TaskRunner threads, %d relay loops, others %s), heap %d MiB", threads, poolThreads, standInThreads,
+          okHttpThreads, relayThreads, others, heapUsedMiB);
     }
   }
 }

@@ -34,7 +34,8 @@ final class RelayLoop {
    * loop thread the kernel does not run for a while (another process on its core, a preemption)
    * holds back every stream it carries: with eight, that is an eighth of them, not half. On two
    * cores, going from two loops to eight brought the added p99 at 2,000 streams from 1.6–5 times
-   * Caddy's to Caddy's (docs/benchmarks.md); an idle loop costs a thread parked in its selector.
+   * Caddy's to at most 1.45 times, and at or below it in five runs of nine (docs/benchmarks.md);
+   * an idle loop costs a thread parked in its selector.
    */
   static final int MIN_LOOPS = 8;
   private static final RelayLoop[] LOOPS = new RelayLoop[Math.max(MIN_LOOPS, Runtime.getRuntime().availableProcessors())];

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.core.util.RecyclerPool;
 /**
  * Where the gateway's JSON factories come from: they share one bounded pool of Jackson's read and
  * write buffers. Jackson's default pool is per thread, and virtual request threads are new for
- * every request, so each call would allocate its own: about 12 KB a call, the largest single part
+ * every request, so each call would allocate its own: about 24 KB a call, the largest single part
  * of the gateway's allocation at 2,000 streams (docs/benchmarks.md). A call returns its buffers
  * when its parser or generator closes; past {@value #POOLED} pooled sets, extra ones are left to
  * the collector.

@@ -33,7 +33,7 @@ final class RelayLoop {
    * the next in turn. Per processor, so that the relay uses every core. At least eight, because a
    * loop thread the kernel does not run for a while (another process on its core, a preemption)
    * holds back every stream it carries: with eight, that is an eighth of them, not half. On two
-   * cores, going from two loops to eight brought the added p99 at 2,000 streams from 1.6–5 times
+   * cores, going from two loops to eight brought the added p99 at 2,000 streams from 1.6–5.3 times
    * Caddy's to at most 1.45 times, and at or below it in five runs of nine (docs/benchmarks.md);
    * an idle loop costs a thread parked in its selector.
    */

@@ -138,7 +138,7 @@ final class OllamaGatewayServlet extends HttpServlet {
    * not {@link InputStream#readNBytes}'s 8 KiB; should more than declared come, it is read on as an
    * undeclared body is.
    */
-  private byte[] body(HttpServletRequest request) throws IOException {
+  static byte[] body(HttpServletRequest request, long maxRequestBytes) throws IOException {
     long limit = Math.min(Integer.MAX_VALUE - 8, maxRequestBytes + 1);
     long declared = request.getContentLengthLong();
     InputStream in = request.getInputStream();
@@ -162,7 +162,7 @@ final class OllamaGatewayServlet extends HttpServlet {
       tooLarge(response);
       return;
     }
-    byte[] raw = body(request);
+    byte[] raw = body(request, maxRequestBytes);
     if (raw.length > maxRequestBytes) {
       denials.deny(request, GatewayDenials.TOO_LARGE, "/" + endpoint, null);
       tooLarge(response);

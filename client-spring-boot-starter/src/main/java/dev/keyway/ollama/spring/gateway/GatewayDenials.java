@@ -44,16 +44,18 @@ final class GatewayDenials {
   static final int MAX_TEXT = 200;
 
   /** No sinks: nothing is told. */
-  static final GatewayDenials NONE = new GatewayDenials(List.of(), null);
+  static final GatewayDenials NONE = new GatewayDenials(List.of(), null, CallerHash.PLAIN);
 
   private static final System.Logger LOG = System.getLogger(GatewayDenials.class.getName());
 
   private final List<GatewayLimits.DenialSink> sinks;
   private final @Nullable CallerResolver resolver;
+  private final CallerHash callers;
 
-  GatewayDenials(List<GatewayLimits.DenialSink> sinks, @Nullable CallerResolver resolver) {
+  GatewayDenials(List<GatewayLimits.DenialSink> sinks, @Nullable CallerResolver resolver, CallerHash callers) {
     this.sinks = List.copyOf(sinks);
     this.resolver = resolver;
+    this.callers = callers;
   }
 
   /** Whether any sink listens (false: refusals are not even looked at). */
@@ -92,13 +94,13 @@ final class GatewayDenials {
   private String caller(HttpServletRequest request, @Nullable String principalName) {
     if (resolver != null) {
       try {
-        return GatewayLimits.hash("resolved:" + resolver.resolve(request));
+        return callers.hash("resolved:" + resolver.resolve(request));
       } catch (RuntimeException e) {
         // A resolver written for admitted requests may not expect an unauthenticated one.
         LOG.log(System.Logger.Level.DEBUG, () -> "gateway: caller resolver failed: " + e.getClass().getName());
       }
     }
-    return GatewayLimits.hash(principalName != null ? "principal:" + principalName
+    return callers.hash(principalName != null ? "principal:" + principalName
         : "address:" + request.getRemoteAddr());
   }
 

@@ -5,12 +5,9 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.Principal;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
@@ -69,13 +66,16 @@ final class GatewayLimits implements OllamaUsageLimits {
   private final @Nullable CircuitBreaker breaker;
   private final @Nullable CallerResolver resolver;
   private final List<DenialSink> sinks;
+  private final CallerHash callers;
 
   /**
    * @param breaker guards {@code store} when it is shared; null for the local store
    * @param fallback used while {@code store} fails (store-failure=local); null refuses with 503
+   * @param callers what a caller id becomes in store keys and denials
    */
   GatewayLimits(OllamaLimitsProperties properties, LimitStore store, @Nullable LimitStore fallback,
-      @Nullable CircuitBreaker breaker, @Nullable CallerResolver resolver, List<DenialSink> sinks) {
+      @Nullable CircuitBreaker breaker, @Nullable CallerResolver resolver, List<DenialSink> sinks,
+      CallerHash callers) {
     this.requestCapacity = properties.getRequests().getCapacity();
     this.requestPeriod = properties.getRequests().getPeriod();
     this.tokenCapacity = properties.getTokens().getCapacity();
@@ -88,6 +88,7 @@ final class GatewayLimits implements OllamaUsageLimits {
     this.breaker = breaker;
     this.resolver = resolver;
     this.sinks = List.copyOf(sinks);
+    this.callers = callers;
   }
 
   /** The shared store cannot answer and there is no fallback. */
@@ -267,7 +268,7 @@ final class GatewayLimits implements OllamaUsageLimits {
 
   @Override
   public UsagePermit acquire(String callerId) {
-    String caller = hash(callerId);
+    String caller = callers.hash(callerId);
     Decision decision;
     try {
       decision = decide(caller);
@@ -286,7 +287,7 @@ final class GatewayLimits implements OllamaUsageLimits {
 
   @Override
   public CallerUsage usage(String callerId) {
-    String caller = hash(callerId);
+    String caller = callers.hash(callerId);
     LimitStore.Usage usage;
     try {
       usage = new Route().run(s -> s.usage(caller));
@@ -340,7 +341,7 @@ final class GatewayLimits implements OllamaUsageLimits {
       @Nullable String model) throws IOException {
     Principal principal = request.getUserPrincipal();
     String principalName = principal == null ? null : principal.getName();
-    String caller = hash(callerId(request));
+    String caller = callers.hash(callerId(request));
     List<String> policies = new ArrayList<>();
     if (requestCapacity != null) {
       policies.add("\"requests\";q=" + requestCapacity + ";w=" + requestPeriod.toSeconds());
@@ -406,13 +407,4 @@ final class GatewayLimits implements OllamaUsageLimits {
     return Math.max(1, (nanos + 999_999_999L) / 1_000_000_000L);
   }
 
-  /** SHA-256 of the caller id, 128 bits in hex: what store keys, audit events and logs carry. */
-  static String hash(String id) {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(id.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest, 0, 16);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

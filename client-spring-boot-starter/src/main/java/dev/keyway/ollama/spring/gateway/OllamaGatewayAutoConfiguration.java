@@ -14,9 +14,14 @@ import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.Ordered;
+import org.springframework.core.env.Environment;
 import org.springframework.core.io.ResourceLoader;
+import org.springframework.security.web.firewall.HttpFirewall;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
+import org.springframework.security.web.firewall.StrictHttpFirewall;
 
 /**
  * The opt-in key-holding gateway ({@code ollama.gateway.enabled=true}): Ollama's own API under
@@ -47,10 +52,10 @@ public class OllamaGatewayAutoConfiguration {
 
   @Bean
   GatewayDenials ollamaGatewayDenials(ObjectProvider<CallerResolver> resolver, ApplicationEventPublisher events,
-      ListableBeanFactory beans, ResourceLoader resources) {
+      ListableBeanFactory beans, ResourceLoader resources, Environment environment) {
     ClassLoader loader = resources.getClassLoader();
     return new GatewayDenials(DenialEvents.sinks(loader != null ? loader : getClass().getClassLoader(), events, beans),
-        resolver.getIfAvailable());
+        resolver.getIfAvailable(), CallerHash.of(environment));
   }
 
   @Bean
@@ -73,6 +78,26 @@ public class OllamaGatewayAutoConfiguration {
     registration.setOrder(DENIAL_FILTER_ORDER);
     registration.setEnabled(denials.tells());
     return registration;
+  }
+
+  /**
+   * Spring Security's firewall on the gateway's path ahead of Spring Security, when the application
+   * has Spring Security's web module ({@link GatewayFirewallFilter}): a path such as
+   * {@code //ollama/api/chat} is answered 400, not 500 with a stack trace.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "org.springframework.security.web.firewall.StrictHttpFirewall")
+  static class Firewall {
+    @Bean
+    FilterRegistrationBean<GatewayFirewallFilter> ollamaGatewayFirewall(OllamaGatewayProperties properties,
+        ObjectProvider<HttpFirewall> firewall, ObjectProvider<RequestRejectedHandler> handler) {
+      FilterRegistrationBean<GatewayFirewallFilter> registration = new FilterRegistrationBean<>(
+          new GatewayFirewallFilter(firewall.getIfUnique(StrictHttpFirewall::new), handler.getIfUnique()));
+      registration.addUrlPatterns(prefix(properties) + "/*");
+      registration.setName("ollamaGatewayFirewall");
+      registration.setOrder(DENIAL_FILTER_ORDER + 1); // inside the denial filter: its 400 is audited
+      return registration;
+    }
   }
 
   /** The gateway's path without a trailing slash, for example {@code /ollama}. */

@@ -78,6 +78,14 @@ public class OllamaGatewayProperties {
    */
   private List<String> allowedOrigins = new ArrayList<>();
 
+  /**
+   * Key for the hash that stands for a caller in usage-limit store keys, audit events and logs
+   * (HMAC-SHA256), at least 32 characters, the same on every instance that shares a store. Empty
+   * uses a plain SHA-256 of the caller id, which anyone can recompute: a client address's hash is
+   * reversed by trying every address. Setting or changing it starts every caller's limits afresh.
+   */
+  private @Nullable String callerHashKey;
+
   public boolean isEnabled() {
     return enabled;
   }
@@ -164,5 +172,13 @@ public class OllamaGatewayProperties {
 
   public void setAllowedOrigins(List<String> allowedOrigins) {
     this.allowedOrigins = allowedOrigins;
+  }
+
+  public @Nullable String getCallerHashKey() {
+    return callerHashKey;
+  }
+
+  public void setCallerHashKey(@Nullable String callerHashKey) {
+    this.callerHashKey = callerHashKey;
   }
 }

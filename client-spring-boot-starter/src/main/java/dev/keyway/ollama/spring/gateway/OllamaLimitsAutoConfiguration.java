@@ -27,6 +27,7 @@ import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.io.ResourceLoader;
 import org.springframework.core.type.AnnotatedTypeMetadata;
+import org.springframework.core.env.Environment;
 import org.springframework.util.ClassUtils;
 
 /**
@@ -54,8 +55,9 @@ public class OllamaLimitsAutoConfiguration {
 
   @Bean
   GatewayLimits ollamaGatewayLimits(OllamaLimitsProperties properties, ObjectProvider<CallerResolver> resolver,
-      ApplicationEventPublisher events, ListableBeanFactory beans, ResourceLoader resources) {
+      ApplicationEventPublisher events, ListableBeanFactory beans, ResourceLoader resources, Environment environment) {
     properties.check();
+    CallerHash callers = CallerHash.of(environment);
     // The application's class loader, not this class's: what the application carries decides.
     ClassLoader loader = resources.getClassLoader();
     BucketConfiguration requests = bucket(properties.getRequests().getCapacity(), properties.getRequests().getPeriod());
@@ -64,7 +66,7 @@ public class OllamaLimitsAutoConfiguration {
         tokens, properties.getTokens().getPeriod());
     List<GatewayLimits.DenialSink> sinks = DenialEvents.sinks(loader, events, beans);
     if (properties.getStore() == OllamaLimitsProperties.Store.LOCAL) {
-      return new GatewayLimits(properties, local, null, null, resolver.getIfAvailable(), sinks);
+      return new GatewayLimits(properties, local, null, null, resolver.getIfAvailable(), sinks, callers);
     }
     if (!ClassUtils.isPresent("org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory", loader)
         || !ClassUtils.isPresent("io.lettuce.core.RedisClient", loader)) {
@@ -85,7 +87,7 @@ public class OllamaLimitsAutoConfiguration {
             ? " (while open: this instance's own buckets)" : " (while open: model calls get 503)")));
     return new GatewayLimits(properties, shared,
         properties.getStoreFailure() == OllamaLimitsProperties.StoreFailure.LOCAL ? local : null,
-        breaker, resolver.getIfAvailable(), sinks);
+        breaker, resolver.getIfAvailable(), sinks, callers);
   }
 
   /**

@@ -33,7 +33,7 @@ class GatewayDenialAuditTest extends GatewayFixture {
   static final String PROMPT = "prompt-text-plugh";
   @AutoClose static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey(KEY).build();
   /** The caller of every request here: no principal, no resolver, the loopback address. */
-  static final String CALLER = GatewayLimits.hash("address:127.0.0.1");
+  static final String CALLER = CallerHash.PLAIN.hash("address:127.0.0.1");
 
   @DynamicPropertySource
   static void upstream(DynamicPropertyRegistry registry) {

@@ -19,26 +19,35 @@ class GatewayDenialsTest {
 
   @Test
   void theCallerIsHashedAsTheLimitsHashIt() {
-    new GatewayDenials(List.of(told::add), null).deny(request(), GatewayDenials.FORBIDDEN, "/api/chat", null, "bob");
-    new GatewayDenials(List.of(told::add), null).deny(request(), GatewayDenials.FORBIDDEN, "/api/chat", null, null);
+    new GatewayDenials(List.of(told::add), null, CallerHash.PLAIN).deny(request(), GatewayDenials.FORBIDDEN, "/api/chat", null, "bob");
+    new GatewayDenials(List.of(told::add), null, CallerHash.PLAIN).deny(request(), GatewayDenials.FORBIDDEN, "/api/chat", null, null);
     assertThat(told).extracting(GatewayLimits.Denial::caller)
-        .containsExactly(GatewayLimits.hash("principal:bob"), GatewayLimits.hash("address:203.0.113.7"));
+        .containsExactly(CallerHash.PLAIN.hash("principal:bob"), CallerHash.PLAIN.hash("address:203.0.113.7"));
     assertThat(told).extracting(GatewayLimits.Denial::principal).containsExactly("bob", null);
   }
 
   @Test
+  void withACallerHashKeyTheCallerIsTheKeyedHash() {
+    new GatewayDenials(List.of(told::add), null, CallerHash.of(CallerHashTest.KEY))
+        .deny(request(), GatewayDenials.FORBIDDEN, "/api/chat", null, null);
+    assertThat(told).extracting(GatewayLimits.Denial::caller)
+        .containsExactly(CallerHash.of(CallerHashTest.KEY).hash("address:203.0.113.7"))
+        .doesNotContain(CallerHash.PLAIN.hash("address:203.0.113.7"));
+  }
+
+  @Test
   void aResolverIsUsedAndOneThatFailsFallsBackToTheAddress() {
-    new GatewayDenials(List.of(told::add), r -> "tenant-1").deny(request(), GatewayDenials.CORS, "/", null, null);
+    new GatewayDenials(List.of(told::add), r -> "tenant-1", CallerHash.PLAIN).deny(request(), GatewayDenials.CORS, "/", null, null);
     new GatewayDenials(List.of(told::add), r -> {
       throw new IllegalStateException("no tenant on an unauthenticated request");
-    }).deny(request(), GatewayDenials.CORS, "/", null, null);
+    }, CallerHash.PLAIN).deny(request(), GatewayDenials.CORS, "/", null, null);
     assertThat(told).extracting(GatewayLimits.Denial::caller)
-        .containsExactly(GatewayLimits.hash("resolved:tenant-1"), GatewayLimits.hash("address:203.0.113.7"));
+        .containsExactly(CallerHash.PLAIN.hash("resolved:tenant-1"), CallerHash.PLAIN.hash("address:203.0.113.7"));
   }
 
   @Test
   void pathsArePrintableAndBoundedAndOnlyPlainModelsAreKept() {
-    GatewayDenials denials = new GatewayDenials(List.of(told::add), null);
+    GatewayDenials denials = new GatewayDenials(List.of(told::add), null, CallerHash.PLAIN);
     denials.deny(request(), GatewayDenials.BAD_REQUEST, "/api/chat\r\nforged: line\u00e9", "has space", null);
     denials.deny(request(), GatewayDenials.BAD_REQUEST, "/" + "a".repeat(500), "m".repeat(201), null);
     denials.deny(request(), GatewayDenials.NOT_ALLOWED, "/api/chat", "mistral:7b", null);
@@ -54,7 +63,7 @@ class GatewayDenialsTest {
     GatewayLimits.DenialSink failing = denial -> {
       throw new IllegalStateException("audit store down");
     };
-    new GatewayDenials(List.of(failing, told::add), null).deny(request(), GatewayDenials.TOO_LARGE, "/api/chat", null);
+    new GatewayDenials(List.of(failing, told::add), null, CallerHash.PLAIN).deny(request(), GatewayDenials.TOO_LARGE, "/api/chat", null);
     assertThat(told).extracting(GatewayLimits.Denial::reason).containsExactly(GatewayDenials.TOO_LARGE);
   }
 }

@@ -3,10 +3,13 @@ package dev.keyway.ollama.spring.gateway;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keyway.ollama.testkit.OllamaStandIn;
 import dev.keyway.ollama.testkit.RecordedRequest;
+import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.Supplier;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -85,5 +88,22 @@ abstract class GatewayFixture {
       b.headers(headers);
     }
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /**
+   * Sends {@code GET target} with the request line exactly as written (an HTTP client would
+   * normalize the path) and returns the whole answer as text; the server closes the connection.
+   */
+  String rawGet(String target, String... headerLines) throws IOException {
+    StringBuilder request = new StringBuilder("GET ").append(target).append(" HTTP/1.1\r\nHost: 127.0.0.1:")
+        .append(port()).append("\r\nConnection: close\r\n");
+    for (String line : headerLines) {
+      request.append(line).append("\r\n");
+    }
+    try (Socket socket = new Socket("127.0.0.1", port())) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(request.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII));
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+    }
   }
 }

@@ -44,7 +44,7 @@ class GatewaySecurityAuditTest extends GatewayFixture {
   static final String PROMPT = "prompt-text-xyzzy";
   static final String CHAT = "{\"model\":\"llama3.2\",\"stream\":false,\"messages\":[{\"role\":\"user\",\"content\":\""
       + PROMPT + "\"}]}";
-  static final String ADDRESS_CALLER = GatewayLimits.hash("address:127.0.0.1");
+  static final String ADDRESS_CALLER = CallerHash.PLAIN.hash("address:127.0.0.1");
   @AutoClose static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey(KEY).build();
 
   /** The application with its own security: the gateway needs role CHAT; alice has it, bob not. */
@@ -123,7 +123,7 @@ class GatewaySecurityAuditTest extends GatewayFixture {
     assertThat(post("/api/chat", CHAT, "Authorization", basic("bob", "pw-bob")).statusCode()).isEqualTo(403);
     AuditEvent event = denials.awaitOne(GatewayDenials.FORBIDDEN);
     assertThat(event.getPrincipal()).isEqualTo("bob");
-    assertThat(event.getData()).containsEntry("caller", GatewayLimits.hash("principal:bob"))
+    assertThat(event.getData()).containsEntry("caller", CallerHash.PLAIN.hash("principal:bob"))
         .containsEntry("path", "/api/chat");
     assertThat(denials.count(GatewayDenials.FORBIDDEN)).isEqualTo(before + 1);
   }
@@ -158,7 +158,7 @@ class GatewaySecurityAuditTest extends GatewayFixture {
     assertThat(r.statusCode()).isEqualTo(403);
     AuditEvent event = denials.awaitOne(GatewayDenials.NOT_ALLOWED);
     assertThat(event.getPrincipal()).isEqualTo("alice");
-    assertThat(event.getData()).containsEntry("model", "mistral").containsEntry("caller", GatewayLimits.hash("principal:alice"));
+    assertThat(event.getData()).containsEntry("model", "mistral").containsEntry("caller", CallerHash.PLAIN.hash("principal:alice"));
     // Not told a second time as a security 403 by the filter.
     assertThat(denials.count(GatewayDenials.FORBIDDEN)).isEqualTo(forbidden);
   }

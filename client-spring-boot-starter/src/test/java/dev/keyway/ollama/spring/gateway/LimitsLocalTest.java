@@ -1,12 +1,15 @@
 package dev.keyway.ollama.spring.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -87,7 +90,7 @@ class LimitsLocalTest {
       }
       // Each 429 is one audit event and one count, tagged by reason; no key, no prompt text.
       assertThat(audited).hasSize(20);
-      String caller = GatewayLimits.hash("address:127.0.0.1");
+      String caller = CallerHash.PLAIN.hash("address:127.0.0.1");
       for (AuditApplicationEvent event : audited) {
         assertThat(event.getAuditEvent().getType()).isEqualTo(DenialEvents.AUDIT_TYPE);
         assertThat(event.getAuditEvent().getPrincipal()).isEqualTo("caller:" + caller);
@@ -100,6 +103,52 @@ class LimitsLocalTest {
       assertThat(registry.find(DenialEvents.METRIC).counters()).allSatisfy(c ->
           assertThat(c.getId().getTags()).extracting(t -> t.getKey()).containsExactly("reason"));
     }
+  }
+
+  /**
+   * With {@code ollama.gateway.caller-hash-key}, the limits' store and every denial carry the keyed
+   * hash: a limit's 429, the gateway's own refusal, and the usage asked from code under the same id.
+   */
+  @Test
+  void aCallerHashKeyKeysTheStoreAndTheAuditAlike() throws Exception {
+    chat = LimitsApps::unaryChat;
+    try (ConfigurableApplicationContext app = LimitsApps.start(UPSTREAM.baseUrl(),
+        "ollama.limits.requests.capacity=1", "ollama.limits.requests.period=1h", "ollama.gateway.allowed-models=m",
+        "ollama.gateway.caller-hash-key=" + CallerHashTest.KEY)) {
+      List<AuditApplicationEvent> audited = new CopyOnWriteArrayList<>();
+      app.addApplicationListener((ApplicationListener<AuditApplicationEvent>) audited::add);
+      assertThat(LimitsApps.post(app, "/api/chat", CHAT).statusCode()).isEqualTo(200);
+      assertThat(LimitsApps.post(app, "/api/chat", CHAT).statusCode()).isEqualTo(429);
+      assertThat(LimitsApps.post(app, "/api/chat", CHAT.replace("\"m\"", "\"other\"")).statusCode()).isEqualTo(403);
+      assertThat(app.getBean(OllamaUsageLimits.class).usage("address:127.0.0.1").requestsRemaining()).isZero();
+
+      String keyed = CallerHash.of(CallerHashTest.KEY).hash("address:127.0.0.1");
+      assertThat(keyed).isEqualTo("4db114729f2a55ccb611725b96eaecfb");
+      assertThat(audited).extracting(event -> event.getAuditEvent().getData().get("reason"))
+          .containsExactly("requests", GatewayDenials.NOT_ALLOWED);
+      assertThat(audited).allSatisfy(event -> {
+        assertThat(event.getAuditEvent().getPrincipal()).isEqualTo("caller:" + keyed);
+        assertThat(event.getAuditEvent().getData()).containsEntry("caller", keyed);
+        assertThat(event.getAuditEvent().toString()).doesNotContain(CallerHash.PLAIN.hash("address:127.0.0.1"),
+            CallerHashTest.KEY);
+      });
+    }
+  }
+
+  @Test
+  void aShortCallerHashKeyStopsTheStartWithAMessageThatDoesNotShowIt() {
+    String shortKey = "kw-short-key-31";
+    assertThatThrownBy(() -> LimitsApps.start(UPSTREAM.baseUrl(), "ollama.gateway.caller-hash-key=" + shortKey)
+        .close())
+        .hasRootCauseMessage("ollama.gateway.caller-hash-key is 15 characters long; use at least 32 random ones "
+            + "(for example: openssl rand -hex 32)")
+        .satisfies(failure -> assertThat(stackTrace(failure)).doesNotContain(shortKey));
+  }
+
+  private static String stackTrace(Throwable failure) {
+    StringWriter text = new StringWriter();
+    failure.printStackTrace(new PrintWriter(text));
+    return text.toString();
   }
 
   @Test

@@ -1,7 +1,5 @@
 package dev.keyway.samples.chatweb;
 
-import jakarta.servlet.DispatcherType;
-import jakarta.servlet.Filter;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -11,8 +9,6 @@ import java.util.HexFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.autoconfigure.security.SecurityProperties;
-import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.security.config.Customizer;
@@ -25,7 +21,6 @@ import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.csrf.CookieCsrfTokenRepository;
 import org.springframework.security.web.firewall.RequestRejectedException;
 import org.springframework.security.web.firewall.RequestRejectedHandler;
-import org.springframework.security.web.firewall.StrictHttpFirewall;
 import org.springframework.security.web.savedrequest.NullRequestCache;
 
 /**
@@ -79,35 +74,13 @@ class SecurityConfig {
   /**
    * Requests the firewall refuses ({@code //ollama/…}, {@code /./ollama/…}, {@code /ollama;x=1/…})
    * get a 400 and one DEBUG line, not a 500 and a stack trace at ERROR (a lever to flood the log).
-   * Spring Security uses this bean for its own firewall.
+   * Spring Security uses this bean for its own firewall, and the starter for the same firewall,
+   * which it runs on the gateway's path ahead of Spring Security (whose request matching would
+   * otherwise fail on such a path before its firewall runs).
    */
   @Bean
   RequestRejectedHandler requestRejectedHandler() {
     return (request, response, rejected) -> badRequest(request, response, rejected);
-  }
-
-  /**
-   * The same firewall, ahead of Spring Security: for a path mapped to the gateway's servlet, Spring
-   * Security's path parsing fails on such a URI (with an IllegalArgumentException that Tomcat logs
-   * at ERROR) before its own firewall runs.
-   */
-  @Bean
-  FilterRegistrationBean<Filter> firewallAheadOfSecurity(RequestRejectedHandler handler) {
-    StrictHttpFirewall firewall = new StrictHttpFirewall();
-    Filter filter = (request, response, chain) -> {
-      try {
-        firewall.getFirewalledRequest((HttpServletRequest) request);
-      } catch (RequestRejectedException rejected) {
-        handler.handle((HttpServletRequest) request, (HttpServletResponse) response, rejected);
-        return;
-      }
-      chain.doFilter(request, response);
-    };
-    FilterRegistrationBean<Filter> registration = new FilterRegistrationBean<>(filter);
-    registration.setName("firewallAheadOfSecurity");
-    registration.setOrder(SecurityProperties.DEFAULT_FILTER_ORDER - 1);
-    registration.setDispatcherTypes(DispatcherType.REQUEST);
-    return registration;
   }
 
   private static void badRequest(HttpServletRequest request, HttpServletResponse response,

@@ -24,7 +24,8 @@ import org.springframework.test.context.DynamicPropertySource;
 /**
  * Finding 12 of issue 10: paths Spring Security's firewall rejects ({@code //}, {@code /./},
  * {@code ;}) answered 500 with a 50-line ERROR stack trace each, a lever to flood the log. They
- * answer 400 now, with at most a DEBUG line.
+ * answer 400 now, with at most a DEBUG line: the starter runs the firewall on the gateway's path
+ * ahead of Spring Security, and hands refusals to the sample's {@code RequestRejectedHandler}.
  */
 @ExtendWith(OutputCaptureExtension.class)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "keyway.demo=false")

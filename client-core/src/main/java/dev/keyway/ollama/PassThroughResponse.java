@@ -43,7 +43,10 @@ public interface PassThroughResponse extends Closeable {
    *
    * <p>The read timeout applies between two arrivals and to a sink that stays paused. Call
    * {@link #close()} once the sink heard the end or a failure, or to stop early ({@link #cancel()}
-   * also stops Ollama generating); after either, the sink hears nothing more.
+   * also stops Ollama generating); after either, the sink hears nothing more, with one exception:
+   * called from another thread, either may return while the relay thread is about to hand the sink
+   * one more {@code onBytes}. A sink that stops from another thread therefore sets a flag of its
+   * own, under the lock its methods take, and ignores calls once it is set.
    */
   default boolean relayTo(BodySink sink) {
     return false;

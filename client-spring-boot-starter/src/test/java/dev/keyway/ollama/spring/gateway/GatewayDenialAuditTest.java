@@ -3,17 +3,13 @@ package dev.keyway.ollama.spring.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keyway.ollama.testkit.OllamaStandIn;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AutoClose;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.actuate.audit.AuditEvent;
-import org.springframework.boot.actuate.audit.AuditEventRepository;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -28,7 +24,7 @@ import org.springframework.test.context.DynamicPropertySource;
     properties = {"ollama.gateway.enabled=true", "ollama.gateway.allowed-models=llama3.2",
         "ollama.gateway.max-request-size=1KB", "management.endpoints.web.exposure.include=auditevents"})
 @Timeout(30)
-class GatewayDenialAuditTest extends GatewayFixture {
+class GatewayDenialAuditTest extends DenialFixture {
   static final String KEY = "kw-secret-denial-audit-4242";
   static final String PROMPT = "prompt-text-plugh";
   @AutoClose static final OllamaStandIn OLLAMA = OllamaStandIn.builder().requireApiKey(KEY).build();
@@ -38,15 +34,6 @@ class GatewayDenialAuditTest extends GatewayFixture {
   @DynamicPropertySource
   static void upstream(DynamicPropertyRegistry registry) {
     upstream(registry, OLLAMA::baseUrl, KEY);
-  }
-
-  @Autowired AuditEventRepository audit;
-  @Autowired MeterRegistry registry;
-  DenialProbe denials;
-
-  @BeforeEach
-  void probe() {
-    denials = new DenialProbe(audit, registry).mark();
   }
 
   static String generate(String model, String extra) {

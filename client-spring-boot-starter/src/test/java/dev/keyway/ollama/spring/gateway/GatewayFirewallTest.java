@@ -3,19 +3,15 @@ package dev.keyway.ollama.spring.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keyway.ollama.testkit.OllamaStandIn;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import org.junit.jupiter.api.AutoClose;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.SpringBootConfiguration;
-import org.springframework.boot.actuate.audit.AuditEventRepository;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -47,7 +43,7 @@ import org.springframework.test.context.DynamicPropertySource;
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {"ollama.gateway.enabled=true", "ollama.gateway.allowed-models=llama3.2"})
 @Timeout(30)
-class GatewayFirewallTest extends GatewayFixture {
+class GatewayFirewallTest extends DenialFixture {
   static final String KEY = "kw-secret-firewall-1618";
   static final String LOGIN = "Authorization: Basic "
       + Base64.getEncoder().encodeToString("alice:pw-alice-1414".getBytes(StandardCharsets.UTF_8));
@@ -84,15 +80,6 @@ class GatewayFirewallTest extends GatewayFixture {
   @DynamicPropertySource
   static void upstream(DynamicPropertyRegistry registry) {
     upstream(registry, OLLAMA::baseUrl, KEY);
-  }
-
-  @Autowired AuditEventRepository audit;
-  @Autowired MeterRegistry registry;
-  DenialProbe denials;
-
-  @BeforeEach
-  void probe() {
-    denials = new DenialProbe(audit, registry).mark();
   }
 
   @ParameterizedTest(name = "{0}")

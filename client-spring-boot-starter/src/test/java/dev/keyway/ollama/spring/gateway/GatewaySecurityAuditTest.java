@@ -3,19 +3,15 @@ package dev.keyway.ollama.spring.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keyway.ollama.testkit.OllamaStandIn;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import org.junit.jupiter.api.AutoClose;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.actuate.audit.AuditEvent;
-import org.springframework.boot.actuate.audit.AuditEventRepository;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Bean;
@@ -38,7 +34,7 @@ import org.springframework.test.context.DynamicPropertySource;
     properties = {"ollama.gateway.enabled=true", "ollama.gateway.allowed-models=llama3.2",
         "ollama.gateway.allowed-origins=https://app.example"})
 @Timeout(30)
-class GatewaySecurityAuditTest extends GatewayFixture {
+class GatewaySecurityAuditTest extends DenialFixture {
   static final String KEY = "kw-secret-security-audit-2718";
   static final String PASSWORD = "pw-alice-31415";
   static final String PROMPT = "prompt-text-xyzzy";
@@ -73,15 +69,6 @@ class GatewaySecurityAuditTest extends GatewayFixture {
   @DynamicPropertySource
   static void upstream(DynamicPropertyRegistry registry) {
     upstream(registry, OLLAMA::baseUrl, KEY);
-  }
-
-  @Autowired AuditEventRepository audit;
-  @Autowired MeterRegistry registry;
-  DenialProbe denials;
-
-  @BeforeEach
-  void probe() {
-    denials = new DenialProbe(audit, registry).mark();
   }
 
   static String basic(String user, String password) {

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -38,6 +39,10 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+// Closed after the class, not kept in Spring's test-context cache: its router polls each server's
+// /api/ps with that server's key, and once @AfterAll has stopped the stand-ins, a later test's
+// server on a reused port would receive those polls (and log them, key included, at TRACE).
+@DirtiesContext
 @SpringBootTest(classes = GatewayFixture.App.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {"ollama.gateway.enabled=true", "ollama.routing.ps-interval=300ms",
         "ollama.routing.tags-interval=1h", "ollama.retry.initial-backoff=50ms"})

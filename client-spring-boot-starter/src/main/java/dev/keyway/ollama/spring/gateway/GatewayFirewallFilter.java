@@ -8,7 +8,6 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
 import org.springframework.security.web.firewall.HttpFirewall;
 import org.springframework.security.web.firewall.RequestRejectedException;
@@ -64,8 +63,6 @@ final class GatewayFirewallFilter implements Filter {
     LOG.log(System.Logger.Level.DEBUG, () -> "gateway: refused " + GatewayDenials.printable(request.getMethod()) + " "
         + GatewayDenials.printable(request.getRequestURI()) + " (firewall): "
         + GatewayDenials.printable(String.valueOf(rejected.getMessage())));
-    response.setStatus(HttpServletResponse.SC_BAD_REQUEST);
-    response.setContentType("application/json; charset=utf-8");
-    response.getOutputStream().write(("{\"error\":\"" + MESSAGE + "\"}").getBytes(StandardCharsets.UTF_8));
+    OllamaGatewayServlet.error(response, HttpServletResponse.SC_BAD_REQUEST, MESSAGE);
   }
 }

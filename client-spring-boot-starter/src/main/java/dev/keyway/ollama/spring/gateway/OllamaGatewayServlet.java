@@ -499,7 +499,8 @@ final class OllamaGatewayServlet extends HttpServlet {
     error(response, 413, "request body is larger than this gateway accepts");
   }
 
-  private static void error(HttpServletResponse response, int status, String message) throws IOException {
+  /** Answers {@code status} with Ollama's error shape, {@code {"error": message}}. */
+  static void error(HttpServletResponse response, int status, String message) throws IOException {
     response.setStatus(status);
     response.setContentType("application/json; charset=utf-8");
     ObjectNode node = JSON.createObjectNode().put("error", message);

@@ -56,11 +56,21 @@ final class ManyStreams {
         </event>
       %s</configuration>
       """;
-  /** With {@code --profile true}: CPU samples too (read them with {@code jfr view hot-methods FILE}). */
+  /**
+   * With {@code --profile true}: CPU samples too. {@code jdk.ExecutionSample} sees Java code only
+   * (read it with {@code jfr view hot-methods FILE}); JDK 25's {@code jdk.CPUTimeSample} samples
+   * threads by the CPU time they use, in system calls too, so a relay thread's {@code write} and
+   * {@code epoll_wait} show (read it with {@code jfr print --json --events jdk.CPUTimeSample FILE}).
+   */
   private static final String SAMPLES = """
         <event name="jdk.ExecutionSample">
           <setting name="enabled">true</setting>
           <setting name="period">10 ms</setting>
+        </event>
+        <event name="jdk.CPUTimeSample">
+          <setting name="enabled">true</setting>
+          <setting name="throttle">2ms</setting>
+          <setting name="stackTrace">true</setting>
         </event>
       """;
 

@@ -298,10 +298,14 @@ final class RelayLoop {
     /** After a clean end: the connection back to OkHttp (or closed, if that fails), then the sink told. */
     void handBack() {
       try {
-        channel.configureBlocking(true);
-        socket.restore();
+        // Only once a select has deregistered the channel: until then its descriptor is still in
+        // this loop's epoll set, and the next call on the connection must not share it.
+        if (!channel.isRegistered()) {
+          channel.configureBlocking(true);
+          socket.restore();
+        }
       } catch (IOException | RuntimeException e) {
-        // Still registered or closed: OkHttp sees the body cut short and drops the connection.
+        // Closed: OkHttp sees the body cut short and drops the connection, as when still registered.
       }
       release.run();
       if (!silenced) {

@@ -2,6 +2,7 @@ package dev.keyway.ollama.spring.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,7 +23,8 @@ import org.springframework.test.context.DynamicPropertySource;
  * A browser that stops reading while Ollama streams as fast as it can: the gateway must pass the
  * backpressure on (its writes block, so it stops reading upstream) instead of buffering the
  * stream; when the browser goes away, the upstream call is cancelled. The upstream here floods a
- * 1 GiB stream and counts what it managed to write.
+ * 1 GiB stream and counts what it managed to write. And a browser that stalls and then reads on
+ * gets the whole stream, once and in order.
  */
 @SpringBootTest(classes = GatewayFixture.App.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = "ollama.gateway.enabled=true")
@@ -33,8 +35,13 @@ class GatewaySlowReaderTest extends GatewayFixture {
   static final CompletableFuture<Throwable> ENDED = new CompletableFuture<>();
   @AutoClose static final RawUpstream UPSTREAM = new RawUpstream();
 
+  /** Lines of {@link #numbered}'s stream: about 40 MiB, more than the sockets between hold. */
+  static final int LINES = 40_000;
+  static final AtomicLong NUMBERED_WRITTEN = new AtomicLong();
+
   static {
     UPSTREAM.on("/api/chat", GatewaySlowReaderTest::flood);
+    UPSTREAM.on("/api/generate", GatewaySlowReaderTest::numbered);
   }
 
   @DynamicPropertySource
@@ -67,6 +74,79 @@ class GatewaySlowReaderTest extends GatewayFixture {
     Throwable upstreamEnd = ENDED.get(30, TimeUnit.SECONDS);
     assertThat(upstreamEnd).as("the upstream connection was closed by the gateway").isInstanceOf(IOException.class);
     assertThat(WRITTEN.get()).isLessThan(STREAM_BYTES);
+  }
+
+  /**
+   * A browser that stops reading twice, each time until the upstream stalls, and then reads on:
+   * each stall leaves the gateway with a write the output could not take (its bytes kept, the
+   * relay paused), and the container's write-possible call must write them and let the relay go
+   * on. Every line arrives once, in order, and the stream ends with its last line.
+   */
+  @Test
+  void aBrowserThatStallsAndReadsOnGetsEveryLineOnceInOrder() throws Exception {
+    String body = "{\"model\":\"llama3.2\",\"prompt\":\"go\"}";
+    ByteArrayOutputStream got = new ByteArrayOutputStream();
+    try (Socket browser = new Socket("127.0.0.1", port())) {
+      browser.setSoTimeout(30_000);
+      OutputStream out = browser.getOutputStream();
+      out.write(("POST /ollama/api/generate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+          + "Connection: close\r\nContent-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      InputStream in = browser.getInputStream();
+      for (int stall = 0; stall < 2; stall++) {
+        awaitPlateau(NUMBERED_WRITTEN);
+        assertThat(NUMBERED_WRITTEN.get()).as("upstream held back at stall %d", stall).isLessThan(LINES);
+        got.write(in.readNBytes(256 * 1024));
+      }
+      in.transferTo(got);
+    }
+    String response = got.toString(StandardCharsets.UTF_8);
+    String bodyText = dechunk(response.substring(response.indexOf("\r\n\r\n") + 4));
+    String[] lines = bodyText.split("\n");
+    assertThat(lines).hasSize(LINES + 1);
+    for (int i = 0; i < LINES; i++) {
+      // Compared whole, reported by its start: a line is over a kilobyte.
+      String line = lines[i];
+      assertThat(line.equals(numberedLine(i))).as("line %d, %d bytes: %s…", i, line.length(),
+          line.substring(0, Math.min(80, line.length()))).isTrue();
+    }
+    assertThat(lines[LINES]).contains("\"done\":true");
+  }
+
+  /** The payload of an HTTP/1.1 chunked body, which must end with its last chunk. */
+  private static String dechunk(String chunked) {
+    StringBuilder payload = new StringBuilder();
+    int at = 0;
+    while (true) {
+      int eol = chunked.indexOf("\r\n", at);
+      assertThat(eol).as("a chunk size line at %d", at).isPositive();
+      int size = Integer.parseInt(chunked.substring(at, eol).trim(), 16);
+      if (size == 0) {
+        return payload.toString();
+      }
+      payload.append(chunked, eol + 2, eol + 2 + size);
+      at = eol + 2 + size + 2;
+    }
+  }
+
+  private static String numberedLine(int i) {
+    return "{\"model\":\"llama3.2\",\"created_at\":\"2026-11-25T00:00:00Z\",\"response\":\"" + i + " "
+        + "y".repeat(1000) + "\",\"done\":false}";
+  }
+
+  /** Answers with {@link #LINES} numbered lines as fast as TCP allows, then the last line. */
+  private static void numbered(OutputStream out) throws IOException {
+    RawUpstream.chunkedHead(out, "application/x-ndjson");
+    for (int i = 0; i < LINES; i++) {
+      byte[] line = (numberedLine(i) + "\n").getBytes(StandardCharsets.UTF_8);
+      RawUpstream.chunk(out, line, 0, line.length);
+      NUMBERED_WRITTEN.incrementAndGet();
+    }
+    byte[] last = "{\"model\":\"llama3.2\",\"response\":\"\",\"done\":true,\"done_reason\":\"stop\"}\n"
+        .getBytes(StandardCharsets.UTF_8);
+    RawUpstream.chunk(out, last, 0, last.length);
+    RawUpstream.lastChunk(out);
+    out.flush();
   }
 
   /**

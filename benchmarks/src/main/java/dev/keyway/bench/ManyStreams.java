@@ -90,6 +90,7 @@ final class ManyStreams {
   private final List<String> gatewayNames;
   private final Map<String, Object> json = new LinkedHashMap<>();
   private final StringBuilder table = new StringBuilder();
+  private final StringBuilder threads = new StringBuilder();
   private final List<String> notes = new ArrayList<>();
   /** Gateway → "reason | frame" → pinned events, over every window. */
   private final Map<String, Map<String, Long>> pinnedSites = new LinkedHashMap<>();
@@ -251,6 +252,11 @@ final class ManyStreams {
             row.put("clientCpuUsPerToken", Main.round(load.clientCpuUsPerToken, 2));
             row.put("proxyRssMiB", Main.round(load.proxyRssMiB, 0));
             row.put("proxyRssPeakMiB", Main.round(load.proxyRssPeakMiB, 0));
+            if (!load.proxyThreadsUsPerToken.isEmpty()) {
+              row.put("proxyThreadsUsPerToken", load.proxyThreadsUsPerToken);
+              threads.append(String.format(Locale.ROOT, "%d streams, round %d, %s, proxy CPU µs per token by thread: %s%n",
+                  streams, r, load.path, load.proxyThreadsUsPerToken));
+            }
             Map<String, Object> rec = recorded.getOrDefault(load.path, Map.of());
             row.putAll(rec);
             rows.put(load.path, row);
@@ -296,6 +302,7 @@ final class ManyStreams {
     StringBuilder out = new StringBuilder();
     out.append(String.format(Locale.ROOT, "%nKeyway many-streams benchmark (%s)%n", Main.machineLine()));
     out.append(table);
+    out.append(threads.length() == 0 ? "" : "\n" + threads);
     out.append("\nproxy µs / stand-in / client = CPU µs per token delivered of the proxy process, the stand-in process and "
         + "the load generator (JIT included); JIT µs = the proxy's C1/C2 compiler threads' share of its figure; ×C. −JIT = the proxy's figure less its JIT share, over Caddy's (PERF-ANCHORS.md's method: warm up until the JIT settles, count it apart); RSS = the proxy's resident set at the end of the window; heap peak = largest "
         + "heap used in the gateway's JFR jdk.GCHeapSummary; pinned / submit = jdk.VirtualThreadPinned (threshold 0) and "

@@ -239,6 +239,28 @@ final class ProxyHop implements AutoCloseable {
     /** The proxy's resident set at the end of the window and its peak since it started (VmRSS, VmHWM). */
     double proxyRssMiB = Double.NaN;
     double proxyRssPeakMiB = Double.NaN;
+    /** The proxy's CPU µs per token by thread group ({@link ProcCpu#GROUPS}; JVM proxies only), "ended" for threads gone. */
+    Map<String, Double> proxyThreadsUsPerToken = Map.of();
+  }
+
+  /**
+   * Each thread group's CPU over the window, per token; "ended" is the process's total less the
+   * groups' sum (threads that ended in the window, or started and ended in it). Empty for a
+   * process that is not a JVM (its threads all fall in "other").
+   */
+  private static Map<String, Double> perToken(Map<String, Long> before, Map<String, Long> after, long total, long tokens) {
+    if (tokens == 0 || after.isEmpty() || after.get("relay") + after.get("carriers") + after.get("gc") == 0) {
+      return Map.of();
+    }
+    Map<String, Double> us = new LinkedHashMap<>();
+    long sum = 0;
+    for (String g : ProcCpu.GROUPS) {
+      long d = Math.max(0, after.get(g) - before.getOrDefault(g, 0L));
+      sum += d;
+      us.put(g, Main.round(d / 1e3 / tokens, 2));
+    }
+    us.put("ended", Main.round(Math.max(0, total - sum) / 1e3 / tokens, 2));
+    return us;
   }
 
   /**
@@ -272,6 +294,7 @@ final class ProxyHop implements AutoCloseable {
         System.err.println("[window] " + path.getKey() + " pid " + pid + " begins");
         long cpu0 = pid > 0 ? ProcCpu.process(pid) : 0;
         long jit0 = pid > 0 ? ProcCpu.compilerThreads(pid) : 0;
+        Map<String, Long> groups0 = pid > 0 ? ProcCpu.byGroup(pid) : Map.of();
         long standIn0 = standInPid > 0 ? ProcCpu.process(standInPid) : 0;
         long self0 = ProcCpu.self();
         client.run(streams, rate, seconds, load);
@@ -288,6 +311,7 @@ final class ProxyHop implements AutoCloseable {
           load.proxyCpuUsPerToken = load.tokens == 0 ? Double.NaN : cpu / 1e3 / load.tokens;
           long jit = Math.max(0, ProcCpu.compilerThreads(pid) - jit0);
           load.proxyJitUsPerToken = load.tokens == 0 ? Double.NaN : jit / 1e3 / load.tokens;
+          load.proxyThreadsUsPerToken = perToken(groups0, ProcCpu.byGroup(pid), cpu, load.tokens);
           load.proxyRssMiB = statusKiB(pid, "VmRSS:") / 1024.0;
           load.proxyRssPeakMiB = statusKiB(pid, "VmHWM:") / 1024.0;
         }

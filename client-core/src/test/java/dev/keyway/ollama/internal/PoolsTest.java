@@ -68,6 +68,37 @@ class PoolsTest {
     assertThat(picks()).as("clients picked after the burst").hasSize(1);
   }
 
+  /**
+   * After a burst, the pools calls spread over keep the connections it used (up to their own
+   * allowance), where the first keeps only the client's; with the client's allowance in every pool
+   * they would close all but that many each, and the next burst would open them again.
+   */
+  @Test
+  void theSpreadingPoolsKeepWhatABurstUsedTheFirstOnlyItsAllowance() throws Exception {
+    int firstIdle = 4;
+    Pools burstPools = Pools.owned(new OkHttpClient.Builder(), firstIdle, 64);
+    try {
+      List<Response> open = new ArrayList<>(streams(burstPools, 70));
+      assertThat(burstPools.openCalls()).isEqualTo(70);
+      open.addAll(streams(burstPools, 80)); // all spread: 70 calls are open while they pick
+      for (Response r : open) {
+        try (r) {
+          assertThat(r.body().string()).contains("\"done\":true");
+        }
+      }
+      List<OkHttpClient> clients = burstPools.clients();
+      await("each pool's clean-up to close what exceeds its allowance").atMost(Duration.ofSeconds(10))
+          .until(() -> clients.get(0).connectionPool().connectionCount() <= firstIdle
+              && clients.stream().skip(1).allMatch(c -> c.connectionPool().connectionCount() <= 64));
+      int spreadKept = clients.stream().skip(1).mapToInt(c -> c.connectionPool().idleConnectionCount()).sum();
+      // 80 calls or more spread over 8 pools: some 70 landed in the seven others, about 10 each.
+      assertThat(spreadKept).as("idle connections the spreading pools kept").isGreaterThan((Pools.POOLS - 1) * firstIdle);
+      assertThat(clients.get(0).connectionPool().idleConnectionCount()).isLessThanOrEqualTo(firstIdle);
+    } finally {
+      burstPools.evictOwned();
+    }
+  }
+
   @Test
   void callsReadToTheEndAndCallsThatFailEndToo() throws IOException {
     for (int i = 0; i < 5; i++) {
@@ -91,11 +122,15 @@ class PoolsTest {
   }
 
   private List<Response> streams(int n) throws Exception {
+    return streams(pools, n);
+  }
+
+  private List<Response> streams(Pools from, int n) throws Exception {
     ExecutorService threads = Executors.newFixedThreadPool(n);
     try {
       List<Future<Response>> opening = new ArrayList<>();
       for (int i = 0; i < n; i++) {
-        opening.add(threads.submit(() -> stream("slow")));
+        opening.add(threads.submit(() -> stream(from, "slow")));
       }
       List<Response> opened = new ArrayList<>();
       for (Future<Response> f : opening) {
@@ -108,11 +143,15 @@ class PoolsTest {
   }
 
   private Response stream(String model) throws IOException {
+    return stream(pools, model);
+  }
+
+  private Response stream(Pools from, String model) throws IOException {
     Request request = new Request.Builder().url(standIn.baseUrl() + "/api/chat")
         .post(RequestBody.create("{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
             MediaType.get("application/json")))
         .build();
-    Call call = pools.pick().newCall(request);
+    Call call = from.pick().newCall(request);
     calls.add(call);
     Response response = call.execute();
     assertThat(response.code()).isEqualTo(200);

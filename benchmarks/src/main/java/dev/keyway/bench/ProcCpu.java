@@ -30,17 +30,12 @@ final class ProcCpu {
     return process(ProcessHandle.current().pid());
   }
 
-  /** CPU time of this JVM's C1/C2 compiler threads so far (only those still alive). */
-  static long selfCompilerThreads() {
-    return compilerThreads(ProcessHandle.current().pid());
-  }
-
   /**
-   * CPU time of JVM {@code pid}'s C1/C2 compiler threads so far (only those still alive: the JVM
-   * may stop one it no longer needs, so a difference over a window can only under-count them).
+   * CPU time of this JVM's C1/C2 compiler threads so far (only those still alive: the JVM may stop
+   * one it no longer needs, so a difference over a window can only under-count them).
    */
-  static long compilerThreads(long pid) {
-    return byGroup(pid).getOrDefault("jit", 0L);
+  static long selfCompilerThreads() {
+    return byGroup(ProcessHandle.current().pid()).getOrDefault("jit", 0L);
   }
 
   /**

@@ -293,7 +293,6 @@ final class ProxyHop implements AutoCloseable {
         // For an outside profiler (perf, async-profiler) to find the measured window of a path.
         System.err.println("[window] " + path.getKey() + " pid " + pid + " begins");
         long cpu0 = pid > 0 ? ProcCpu.process(pid) : 0;
-        long jit0 = pid > 0 ? ProcCpu.compilerThreads(pid) : 0;
         Map<String, Long> groups0 = pid > 0 ? ProcCpu.byGroup(pid) : Map.of();
         long standIn0 = standInPid > 0 ? ProcCpu.process(standInPid) : 0;
         long self0 = ProcCpu.self();
@@ -309,9 +308,11 @@ final class ProxyHop implements AutoCloseable {
           long cpu = ProcCpu.process(pid) - cpu0;
           load.proxyCpuSeconds = cpu / 1e9;
           load.proxyCpuUsPerToken = load.tokens == 0 ? Double.NaN : cpu / 1e3 / load.tokens;
-          long jit = Math.max(0, ProcCpu.compilerThreads(pid) - jit0);
+          Map<String, Long> groups = ProcCpu.byGroup(pid);
+          // Only compiler threads still alive: the JVM may stop one, so this can only under-count.
+          long jit = Math.max(0, groups.getOrDefault("jit", 0L) - groups0.getOrDefault("jit", 0L));
           load.proxyJitUsPerToken = load.tokens == 0 ? Double.NaN : jit / 1e3 / load.tokens;
-          load.proxyThreadsUsPerToken = perToken(groups0, ProcCpu.byGroup(pid), cpu, load.tokens);
+          load.proxyThreadsUsPerToken = perToken(groups0, groups, cpu, load.tokens);
           load.proxyRssMiB = statusKiB(pid, "VmRSS:") / 1024.0;
           load.proxyRssPeakMiB = statusKiB(pid, "VmHWM:") / 1024.0;
         }

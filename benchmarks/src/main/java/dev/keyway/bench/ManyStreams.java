@@ -82,6 +82,10 @@ final class ManyStreams {
   private final int rounds;
   /** {@code --prime N}: N rounds of one-second streams on each path before its warm-up (JIT). */
   private final int prime;
+  /** {@code --settle P}: after the prime rounds, more until the JIT took at most P% of a JVM proxy's CPU in two rounds running (0: off). */
+  private final double settle;
+  /** {@code --settle-max N}: at most N prime rounds in all while settling. */
+  private final int settleMax;
   private final boolean caddy;
   private final boolean jfr;
   private final boolean profile;
@@ -105,6 +109,8 @@ final class ManyStreams {
     this.warmSeconds = Integer.parseInt(options.getOrDefault("warmup", "4"));
     this.rounds = Integer.parseInt(options.getOrDefault("rounds", "1"));
     this.prime = Integer.parseInt(options.getOrDefault("prime", "0"));
+    this.settle = Double.parseDouble(options.getOrDefault("settle", "0"));
+    this.settleMax = Integer.parseInt(options.getOrDefault("settle-max", "60"));
     this.caddy = Boolean.parseBoolean(options.getOrDefault("caddy", "true"));
     this.jfr = Boolean.parseBoolean(options.getOrDefault("jfr", "true"));
     this.profile = Boolean.parseBoolean(options.getOrDefault("profile", "false"));
@@ -115,7 +121,7 @@ final class ManyStreams {
 
   /**
    * {@code --streams 200,2000 --rate 5 --seconds 8 --warmup 4 --rounds 1 --caddy true --jfr true
-   * --gateways gateway-vt,gateway-threads --profile false --light false --prime 0}; {@code --seconds} is each stream's length (tokens =
+   * --gateways gateway-vt,gateway-threads --profile false --light false --prime 0 --settle 0 --settle-max 60}; {@code --seconds} is each stream's length (tokens =
    * rate × seconds).
    */
   static void run(String[] args) throws Exception {
@@ -165,7 +171,7 @@ final class ManyStreams {
     json.put("machine", Main.machine());
     json.put("loadAverageStart", loadAverage());
     json.put("options", Map.of("streams", streamCounts, "rate", rate, "seconds", seconds, "warmup", warmSeconds,
-        "rounds", rounds, "jfr", jfr, "light", light, "prime", prime));
+        "rounds", rounds, "jfr", jfr, "light", light, "prime", prime, "settle", settle, "settleMax", settleMax));
     int maxStreams = streamCounts.stream().mapToInt(Integer::intValue).max().orElse(2000);
     Map<String, List<String>> gateways = new LinkedHashMap<>();
     for (String name : gatewayNames) {
@@ -179,7 +185,9 @@ final class ManyStreams {
     if (light) {
       table.append(String.format(Locale.ROOT, "%nMany slow streams through one proxy, LIGHT harness: client (one NIO selector "
           + "thread, every line checked) → proxy → stand-in (one NIO selector thread), %d tokens/s a stream, %d tokens (%d s) "
-          + "measured after %d s warm-up (and " + prime + " rounds of 1 s streams before it); latency = stand-in write to the client's read; added = minus direct in the same round; "
+          + "measured after %d s warm-up (and " + prime + " rounds of 1 s streams before it"
+          + (settle > 0 ? ", then more until the JIT took at most " + settle + "%% of a JVM proxy's CPU in two rounds running" : "")
+          + "); latency = stand-in write to the client's read; added = minus direct in the same round; "
           + "CPU per token from /proc%n", rate, rate * seconds, seconds, warmSeconds));
       table.append(String.format(Locale.ROOT, "| %7s | %5s | %-15s | %7s | %7s | %8s | %7s | %10s | %10s | %12s | %9s | %9s | %8s | %6s | %6s | %8s | %8s | %8s | %8s | %9s | %6s | %6s | %6s | %7s |%n",
           "streams", "round", "path", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "steady p50", "steady p99", "added st.p99",
@@ -203,7 +211,7 @@ final class ManyStreams {
     try (StandInProcess standIn = light ? StandInProcess.light(work.resolve("stand-in.log"))
             : new StandInProcess(work.resolve("stand-in.log"), List.of("virtual"));
         ProxyHop hop = new ProxyHop(work, standIn.baseUrl(), caddy, gateways)) {
-      hop.clientExecutor(virtual).standInPid(standIn.pid()).primeRounds(prime);
+      hop.clientExecutor(virtual).standInPid(standIn.pid()).primeRounds(prime).settle(settle, settleMax);
       if (light) {
         hop.sessions((path, url) -> new LightLoad(path, url, path.equals("direct")));
       }
@@ -252,10 +260,13 @@ final class ManyStreams {
             row.put("clientCpuUsPerToken", Main.round(load.clientCpuUsPerToken, 2));
             row.put("proxyRssMiB", Main.round(load.proxyRssMiB, 0));
             row.put("proxyRssPeakMiB", Main.round(load.proxyRssPeakMiB, 0));
+            row.put("primeRounds", load.primeRounds);
+            row.put("lastPrimeJitPercent", Main.round(load.lastPrimeJitPercent, 1));
             if (!load.proxyThreadsUsPerToken.isEmpty()) {
               row.put("proxyThreadsUsPerToken", load.proxyThreadsUsPerToken);
-              threads.append(String.format(Locale.ROOT, "%d streams, round %d, %s, proxy CPU µs per token by thread: %s%n",
-                  streams, r, load.path, load.proxyThreadsUsPerToken));
+              threads.append(String.format(Locale.ROOT, "%d streams, round %d, %s, proxy CPU µs per token by thread: %s"
+                  + " (after %d prime rounds, JIT %.1f%% of the last)%n",
+                  streams, r, load.path, load.proxyThreadsUsPerToken, load.primeRounds, load.lastPrimeJitPercent));
             }
             Map<String, Object> rec = recorded.getOrDefault(load.path, Map.of());
             row.putAll(rec);

@@ -52,6 +52,8 @@ final class ProxyHop implements AutoCloseable {
   /** Opens the load generator's session on one path: (path name, base URL) → session. */
   private java.util.function.BiFunction<String, String, Session> sessions;
   private int primeRounds;
+  private double settlePercent;
+  private int settleMaxRounds;
 
   /** The load generator on one path, kept across that path's warm-up and measured run. */
   interface Session extends AutoCloseable {
@@ -108,6 +110,19 @@ final class ProxyHop implements AutoCloseable {
    */
   ProxyHop primeRounds(int rounds) {
     this.primeRounds = rounds;
+    return this;
+  }
+
+  /**
+   * After the {@link #primeRounds} rounds, more one-second rounds on a proxy that has a JIT, until
+   * its compiler threads took at most {@code percent}% of its CPU in two rounds running, and at
+   * most {@code maxRounds} rounds in all: PERF-ANCHORS.md's "warm up until the JIT settles" as a
+   * check, where a fixed count left it compiling the relay and per-call code in some windows. 0
+   * (the default) keeps the fixed count.
+   */
+  ProxyHop settle(double percent, int maxRounds) {
+    this.settlePercent = percent;
+    this.settleMaxRounds = maxRounds;
     return this;
   }
 
@@ -241,6 +256,9 @@ final class ProxyHop implements AutoCloseable {
     double proxyRssPeakMiB = Double.NaN;
     /** The proxy's CPU µs per token by thread group ({@link ProcCpu#GROUPS}; JVM proxies only), "ended" for threads gone. */
     Map<String, Double> proxyThreadsUsPerToken = Map.of();
+    /** One-second rounds run before the warm-up, and the JIT's share of the proxy's CPU in the last. */
+    int primeRounds;
+    double lastPrimeJitPercent = Double.NaN;
   }
 
   /**
@@ -280,18 +298,33 @@ final class ProxyHop implements AutoCloseable {
           : gateways.containsKey(path.getKey()) ? gateways.get(path.getKey()).pid() : -1;
       try (Session client = sessions != null ? sessions.apply(path.getKey(), path.getValue())
           : new KeywaySession(new KeywayClient(path.getValue(), true, clientExecutor))) {
-        for (int i = 0; i < primeRounds; i++) {
+        int primed = 0;
+        double lastJitPercent = Double.NaN;
+        for (int quiet = 0; primed < primeRounds
+            || (settlePercent > 0 && pid > 0 && quiet < 2 && primed < settleMaxRounds); primed++) {
+          Map<String, Long> g0 = pid > 0 ? ProcCpu.byGroup(pid) : Map.of();
+          long c0 = pid > 0 ? ProcCpu.process(pid) : 0;
           client.run(streams, rate, 1, null);
+          if (pid > 0) {
+            long cpu = ProcCpu.process(pid) - c0;
+            long jit = Math.max(0, ProcCpu.byGroup(pid).getOrDefault("jit", 0L) - g0.getOrDefault("jit", 0L));
+            lastJitPercent = cpu <= 0 ? 0 : 100.0 * jit / cpu;
+            quiet = lastJitPercent <= settlePercent ? quiet + 1 : 0;
+            System.err.printf(Locale.ROOT, "[prime] %s round %d: proxy %.0f ms, of it JIT %.0f ms (%.1f%%)%n",
+                path.getKey(), primed + 1, cpu / 1e6, jit / 1e6, lastJitPercent);
+          }
         }
         client.run(streams, rate, warmSeconds, null);
         Load load = new Load();
         load.path = path.getKey();
         load.streams = streams;
+        load.primeRounds = primed;
+        load.lastPrimeJitPercent = lastJitPercent;
         if (window != null) {
           window.begin(path.getKey(), pid);
         }
         // For an outside profiler (perf, async-profiler) to find the measured window of a path.
-        System.err.println("[window] " + path.getKey() + " pid " + pid + " begins");
+        System.err.println("[window] " + path.getKey() + " pid " + pid + " begins " + java.time.Instant.now());
         long cpu0 = pid > 0 ? ProcCpu.process(pid) : 0;
         Map<String, Long> groups0 = pid > 0 ? ProcCpu.byGroup(pid) : Map.of();
         long standIn0 = standInPid > 0 ? ProcCpu.process(standInPid) : 0;

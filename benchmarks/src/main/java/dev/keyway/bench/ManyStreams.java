@@ -86,6 +86,8 @@ final class ManyStreams {
   private final double settle;
   /** {@code --settle-max N}: at most N prime rounds in all while settling. */
   private final int settleMax;
+  /** {@code --bracket true}: Caddy measured again after the gateways; ×Caddy over the mean of both windows. */
+  private final boolean bracket;
   private final boolean caddy;
   private final boolean jfr;
   private final boolean profile;
@@ -111,6 +113,7 @@ final class ManyStreams {
     this.prime = Integer.parseInt(options.getOrDefault("prime", "0"));
     this.settle = Double.parseDouble(options.getOrDefault("settle", "0"));
     this.settleMax = Integer.parseInt(options.getOrDefault("settle-max", "60"));
+    this.bracket = Boolean.parseBoolean(options.getOrDefault("bracket", "false"));
     this.caddy = Boolean.parseBoolean(options.getOrDefault("caddy", "true"));
     this.jfr = Boolean.parseBoolean(options.getOrDefault("jfr", "true"));
     this.profile = Boolean.parseBoolean(options.getOrDefault("profile", "false"));
@@ -121,7 +124,7 @@ final class ManyStreams {
 
   /**
    * {@code --streams 200,2000 --rate 5 --seconds 8 --warmup 4 --rounds 1 --caddy true --jfr true
-   * --gateways gateway-vt,gateway-threads --profile false --light false --prime 0 --settle 0 --settle-max 60}; {@code --seconds} is each stream's length (tokens =
+   * --gateways gateway-vt,gateway-threads --profile false --light false --prime 0 --settle 0 --settle-max 60 --bracket false}; {@code --seconds} is each stream's length (tokens =
    * rate × seconds).
    */
   static void run(String[] args) throws Exception {
@@ -170,8 +173,11 @@ final class ManyStreams {
     json.put("date", Instant.now().toString());
     json.put("machine", Main.machine());
     json.put("loadAverageStart", loadAverage());
-    json.put("options", Map.of("streams", streamCounts, "rate", rate, "seconds", seconds, "warmup", warmSeconds,
-        "rounds", rounds, "jfr", jfr, "light", light, "prime", prime, "settle", settle, "settleMax", settleMax));
+    Map<String, Object> optionsJson = new LinkedHashMap<>(Map.of("streams", streamCounts, "rate", rate, "seconds", seconds,
+        "warmup", warmSeconds, "rounds", rounds, "jfr", jfr, "light", light, "prime", prime, "settle", settle,
+        "settleMax", settleMax));
+    optionsJson.put("bracket", bracket);
+    json.put("options", optionsJson);
     int maxStreams = streamCounts.stream().mapToInt(Integer::intValue).max().orElse(2000);
     Map<String, List<String>> gateways = new LinkedHashMap<>();
     for (String name : gatewayNames) {
@@ -211,7 +217,7 @@ final class ManyStreams {
     try (StandInProcess standIn = light ? StandInProcess.light(work.resolve("stand-in.log"))
             : new StandInProcess(work.resolve("stand-in.log"), List.of("virtual"));
         ProxyHop hop = new ProxyHop(work, standIn.baseUrl(), caddy, gateways)) {
-      hop.clientExecutor(virtual).standInPid(standIn.pid()).primeRounds(prime).settle(settle, settleMax);
+      hop.clientExecutor(virtual).standInPid(standIn.pid()).primeRounds(prime).settle(settle, settleMax).bracket(bracket);
       if (light) {
         hop.sessions((path, url) -> new LightLoad(path, url, path.equals("direct")));
       }
@@ -229,6 +235,11 @@ final class ManyStreams {
           Map<String, ProxyHop.Load> loads = hop.measure(streams, rate, seconds, warmSeconds);
           ProxyHop.Load direct = loads.get("direct");
           ProxyHop.Load caddyLoad = loads.get("caddy");
+          ProxyHop.Load caddyAfter = loads.get(ProxyHop.CADDY_AFTER);
+          // The reference for ×Caddy: Caddy's window, or with --bracket the mean of its windows
+          // before and after the gateways'.
+          double caddyUs = caddyLoad == null ? Double.NaN : caddyAfter == null ? caddyLoad.proxyCpuUsPerToken
+              : (caddyLoad.proxyCpuUsPerToken + caddyAfter.proxyCpuUsPerToken) / 2;
           Map<String, Object> rows = new LinkedHashMap<>();
           for (ProxyHop.Load load : loads.values()) {
             Map<String, Object> row = new LinkedHashMap<>();
@@ -248,12 +259,12 @@ final class ManyStreams {
             row.put("addedP99Ms", Main.round(load.p99Ms - direct.p99Ms, 3));
             row.put("proxyCpuSeconds", Main.round(load.proxyCpuSeconds, 2));
             row.put("proxyCpuUsPerToken", Main.round(load.proxyCpuUsPerToken, 2));
-            Double vsCaddy = caddyLoad == null ? null : Main.round(load.proxyCpuUsPerToken / caddyLoad.proxyCpuUsPerToken, 2);
+            Double vsCaddy = caddyLoad == null ? null : Main.round(load.proxyCpuUsPerToken / caddyUs, 2);
             row.put("proxyCpuVsCaddy", vsCaddy);
             // PERF-ANCHORS.md's method: the JIT compiler threads' CPU apart (Caddy has none).
             row.put("proxyJitUsPerToken", Main.round(load.proxyJitUsPerToken, 2));
             Double vsCaddyNoJit = caddyLoad == null ? null
-                : Main.round((load.proxyCpuUsPerToken - load.proxyJitUsPerToken) / caddyLoad.proxyCpuUsPerToken, 2);
+                : Main.round((load.proxyCpuUsPerToken - load.proxyJitUsPerToken) / caddyUs, 2);
             row.put("proxyCpuLessJitVsCaddy", vsCaddyNoJit);
             row.put("standInCpuSeconds", Main.round(load.standInCpuSeconds, 2));
             row.put("standInCpuUsPerToken", Main.round(load.standInCpuUsPerToken, 2));
@@ -301,6 +312,13 @@ final class ManyStreams {
           result.put("round", r);
           result.put("loadAverageBefore", loadBefore);
           result.put("paths", rows);
+          if (caddyLoad != null && caddyAfter != null) {
+            double drift = caddyAfter.proxyCpuUsPerToken / caddyLoad.proxyCpuUsPerToken;
+            result.put("caddyAfterVsBefore", Main.round(drift, 2));
+            notes.add(String.format(Locale.ROOT, "%d streams, round %d: Caddy's second window %.1f µs a token, its first %.1f "
+                + "(×%.2f: the same proxy measured twice, the harness's noise); ×Caddy is over their mean, %.1f",
+                streams, r, caddyAfter.proxyCpuUsPerToken, caddyLoad.proxyCpuUsPerToken, drift, caddyUs));
+          }
           results.add(result);
           Main.progress("  %d streams, round %d: %s (%.0f s)", streams, r, rows, (System.nanoTime() - t) / 1e9);
         }
@@ -315,7 +333,7 @@ final class ManyStreams {
     out.append(table);
     out.append(threads.length() == 0 ? "" : "\n" + threads);
     out.append("\nproxy µs / stand-in / client = CPU µs per token delivered of the proxy process, the stand-in process and "
-        + "the load generator (JIT included); JIT µs = the proxy's C1/C2 compiler threads' share of its figure; ×C. −JIT = the proxy's figure less its JIT share, over Caddy's (PERF-ANCHORS.md's method: warm up until the JIT settles, count it apart); RSS = the proxy's resident set at the end of the window; heap peak = largest "
+        + "the load generator (JIT included); JIT µs = the proxy's C1/C2 compiler threads' share of its figure; ×Caddy = the proxy's figure over Caddy's (with --bracket, over the mean of Caddy's windows before and after the gateways'); ×C. −JIT = the proxy's figure less its JIT share, over Caddy's (PERF-ANCHORS.md's method: warm up until the JIT settles, count it apart); RSS = the proxy's resident set at the end of the window; heap peak = largest "
         + "heap used in the gateway's JFR jdk.GCHeapSummary; pinned / submit = jdk.VirtualThreadPinned (threshold 0) and "
         + "jdk.VirtualThreadSubmitFailed events in the gateway during the measured window\n");
     if (!pinnedSites.isEmpty()) {

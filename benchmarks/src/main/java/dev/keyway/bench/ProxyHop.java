@@ -54,6 +54,7 @@ final class ProxyHop implements AutoCloseable {
   private int primeRounds;
   private double settlePercent;
   private int settleMaxRounds;
+  private boolean bracket;
 
   /** The load generator on one path, kept across that path's warm-up and measured run. */
   interface Session extends AutoCloseable {
@@ -125,6 +126,20 @@ final class ProxyHop implements AutoCloseable {
     this.settleMaxRounds = maxRounds;
     return this;
   }
+
+  /**
+   * Measures Caddy a second time, as path {@value #CADDY_AFTER}, after the gateways: the two Caddy
+   * windows bracket the gateways' (A, B, A), so a machine whose speed drifts during a run moves
+   * both references, and the second window over the first is the harness's own noise (the same
+   * proxy, measured twice). No effect without Caddy.
+   */
+  ProxyHop bracket(boolean bracket) {
+    this.bracket = bracket;
+    return this;
+  }
+
+  /** The path name of Caddy's second window ({@link #bracket}). */
+  static final String CADDY_AFTER = "caddy-after";
 
   /** The main class of the floor named {@code name}, or null for a gateway. */
   private static @Nullable Class<?> floorMain(String name) {
@@ -293,8 +308,11 @@ final class ProxyHop implements AutoCloseable {
       urls.put("caddy", caddyUrl);
     }
     urls.putAll(gatewayUrls);
+    if (caddyUrl != null && bracket) {
+      urls.put(CADDY_AFTER, caddyUrl);
+    }
     for (Map.Entry<String, String> path : urls.entrySet()) {
-      long pid = path.getKey().equals("caddy") ? caddy.pid()
+      long pid = path.getKey().equals("caddy") || path.getKey().equals(CADDY_AFTER) ? caddy.pid()
           : gateways.containsKey(path.getKey()) ? gateways.get(path.getKey()).pid() : -1;
       try (Session client = sessions != null ? sessions.apply(path.getKey(), path.getValue())
           : new KeywaySession(new KeywayClient(path.getValue(), true, clientExecutor))) {

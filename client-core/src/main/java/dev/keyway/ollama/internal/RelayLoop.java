@@ -38,7 +38,15 @@ final class RelayLoop {
    * an idle loop costs a thread parked in its selector.
    */
   static final int MIN_LOOPS = 8;
-  private static final RelayLoop[] LOOPS = new RelayLoop[Math.max(MIN_LOOPS, Runtime.getRuntime().availableProcessors())];
+  /**
+   * The system property that sets the number of loops instead ({@value #MAX_LOOPS} at most):
+   * fewer loops wake less often for the same tokens, so they use less CPU, and a loop the kernel
+   * does not run holds back more streams. On two cores, two loops used 0.94–1.06× Caddy's CPU per
+   * token where eight used 1.08–1.41×, with a longer tail (docs/benchmarks.md, stop 20).
+   */
+  static final String LOOPS_PROPERTY = "keyway.relay.loops";
+  static final int MAX_LOOPS = 1024;
+  private static RelayLoop @Nullable [] loops; // guarded by LOCK, made on first use
   private static int next; // guarded by LOCK
 
   private final Selector selector;
@@ -60,21 +68,66 @@ final class RelayLoop {
     thread.setDaemon(true);
   }
 
-  /** How many loops there are: relays go to them in turn. */
+  /**
+   * How many loops there are: relays go to them in turn.
+   *
+   * @throws IllegalArgumentException if {@value #LOOPS_PROPERTY} is set to something else than a
+   *     whole number from 1 to {@value #MAX_LOOPS}
+   */
   static int count() {
-    return LOOPS.length;
+    synchronized (LOCK) {
+      return loops().length;
+    }
   }
 
-  /** The loop for the next relay. */
+  private static RelayLoop[] loops() {
+    RelayLoop[] all = loops;
+    if (all == null) {
+      all = new RelayLoop[loopCount(System.getProperty(LOOPS_PROPERTY), Runtime.getRuntime().availableProcessors())];
+      loops = all;
+    }
+    return all;
+  }
+
+  /**
+   * The number of loops for a {@value #LOOPS_PROPERTY} value ({@code null} when not set) on a
+   * machine with {@code processors} processors.
+   *
+   * @throws IllegalArgumentException if {@code configured} is not a whole number from 1 to
+   *     {@value #MAX_LOOPS}
+   */
+  static int loopCount(@Nullable String configured, int processors) {
+    if (configured == null) {
+      return Math.max(MIN_LOOPS, processors);
+    }
+    int n;
+    try {
+      n = Integer.parseInt(configured.trim());
+    } catch (NumberFormatException e) {
+      n = 0;
+    }
+    if (n < 1 || n > MAX_LOOPS) {
+      throw new IllegalArgumentException("system property " + LOOPS_PROPERTY + " must be a whole number from 1 to "
+          + MAX_LOOPS + " (relay threads for streamed answers), was '" + configured + "'");
+    }
+    return n;
+  }
+
+  /**
+   * The loop for the next relay.
+   *
+   * @throws IllegalArgumentException if {@value #LOOPS_PROPERTY} is set and not valid
+   */
   static RelayLoop get() {
     synchronized (LOCK) {
+      RelayLoop[] all = loops();
       int i = next;
-      next = (i + 1) % LOOPS.length;
-      RelayLoop loop = LOOPS[i];
+      next = (i + 1) % all.length;
+      RelayLoop loop = all[i];
       if (loop == null) {
         loop = new RelayLoop(i);
         loop.thread.start();
-        LOOPS[i] = loop;
+        all[i] = loop;
       }
       return loop;
     }

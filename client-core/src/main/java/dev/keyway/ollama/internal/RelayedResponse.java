@@ -115,9 +115,9 @@ final class RelayedResponse implements PassThroughResponse {
       if (socket == null || relay != null || cancelled.get() || !socket.holding()) {
         return false;
       }
+      RelayLoop loop = RelayLoop.get(); // before the hijack: a bad keyway.relay.loops leaves the body readable
       byte[] first = socket.hijack();
       ChunkedBody decoded = new ChunkedBody();
-      RelayLoop loop = RelayLoop.get();
       RelayLoop.Relay r = loop.relay(socket, first, decoded, filtered(decoded), sink,
           this::released, readTimeoutNanos);
       relay = r;

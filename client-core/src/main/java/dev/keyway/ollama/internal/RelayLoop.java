@@ -42,7 +42,8 @@ final class RelayLoop {
    * The system property that sets the number of loops instead ({@value #MAX_LOOPS} at most):
    * fewer loops wake less often for the same tokens, so they use less CPU, and a loop the kernel
    * does not run holds back more streams. On two cores, two loops used 0.94–1.06× Caddy's CPU per
-   * token where eight used 1.08–1.41×, with a longer tail (docs/benchmarks.md, stop 20).
+   * token (median 1.01) where eight used 1.01–1.41× (median 1.17), with a longer tail
+   * (docs/benchmarks.md, stop 20).
    */
   static final String LOOPS_PROPERTY = "keyway.relay.loops";
   static final int MAX_LOOPS = 1024;

@@ -43,6 +43,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * java -jar benchmarks/target/benchmarks.jar streams2000 --light true # the same with a one-thread NIO stand-in and load generator
  * java -jar benchmarks/target/benchmarks.jar routing     # what OllamaServers' routing costs per call (RoutingBench)
  * java -jar benchmarks/target/benchmarks.jar servers     # throughput over 1, 2, 3 stand-ins (ServersThroughput)
+ * java -jar benchmarks/target/benchmarks.jar tls         # streamed chats through Caddy over HTTPS, Nagle on and off (TlsHop)
  * </pre>
  */
 public final class Main {
@@ -97,6 +98,10 @@ public final class Main {
     }
     if (mode.equals("servers")) {
       ServersThroughput.run(Arrays.copyOfRange(args, 1, args.length));
+      System.exit(0);
+    }
+    if (mode.equals("tls")) {
+      TlsHop.run(Arrays.copyOfRange(args, 1, args.length));
       System.exit(0);
     }
     if (mode.equals("streams2000")) {

@@ -239,7 +239,7 @@ final class ProxyHop implements AutoCloseable {
         + dir.resolve("storage") + "\n\t}\n}\n\nhttp://127.0.0.1:" + port + " {\n\tbind 127.0.0.1\n\n"
         + "\thandle /health {\n\t\trespond 200\n\t}\n\n"
         + "\t@authorized header X-API-Key \"" + BenchClient.KEY + "\"\n"
-        + "\thandle @authorized {\n\t\treverse_proxy 127.0.0.1:" + upstreamPort + "\n\t}\n\n"
+        + "\thandle @authorized {\n\t\treverse_proxy 127.0.0.1:" + upstreamPort + " {\n\t\t\tbuffer_requests\n\t\t}\n\t}\n\n"
         + "\thandle {\n\t\trespond \"Unauthorized\" 401\n\t}\n}\n";
   }
 
@@ -473,7 +473,7 @@ final class ProxyHop implements AutoCloseable {
     }
   }
 
-  private static boolean accepts(int port) {
+  static boolean accepts(int port) {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress("127.0.0.1", port), 200);
       return true;

@@ -472,7 +472,10 @@ public interface OllamaClient extends AutoCloseable {
     /**
      * Starts from this OkHttp client: its proxy, interceptors, dispatcher and connection pool are
      * kept (the pool is shared with it). The credential is added to a derived client only, never to
-     * {@code client}. Keyway's timeouts and TLS settings, when set, override the client's.
+     * {@code client}. Keyway's timeouts and TLS settings, when set, override the client's. Where
+     * {@code client} keeps OkHttp's default socket factory, Keyway opens its sockets with Nagle's
+     * algorithm off ({@code TCP_NODELAY}), as it does without one; a socket factory of the
+     * caller's is used as it is.
      */
     public Builder okHttpClient(OkHttpClient client) {
       this.okHttpClient = Objects.requireNonNull(client, "client");

@@ -12,7 +12,6 @@ import java.net.SocketOption;
 import java.nio.channels.SocketChannel;
 import java.util.Arrays;
 import java.util.Set;
-import javax.net.SocketFactory;
 import okhttp3.Connection;
 import okhttp3.Interceptor;
 import okhttp3.Protocol;
@@ -42,44 +41,16 @@ final class ChannelSocket extends Socket {
     private Relayable() {}
   }
 
-  /** Creates channel-backed sockets; plain http only (TLS wraps the socket it is given). */
-  static final class Factory extends SocketFactory {
+  /**
+   * Creates channel-backed sockets, with {@code TCP_NODELAY} as every socket Keyway opens; plain
+   * http only (TLS wraps the socket it is given).
+   */
+  static final class Factory extends NoDelaySocketFactory {
     static final Factory INSTANCE = new Factory();
 
     @Override
-    public Socket createSocket() throws IOException {
+    Socket newSocket() throws IOException {
       return new ChannelSocket(SocketChannel.open());
-    }
-
-    @Override
-    public Socket createSocket(String host, int port) throws IOException {
-      Socket s = createSocket();
-      s.connect(new java.net.InetSocketAddress(host, port));
-      return s;
-    }
-
-    @Override
-    public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
-      Socket s = createSocket();
-      s.bind(new java.net.InetSocketAddress(localHost, localPort));
-      s.connect(new java.net.InetSocketAddress(host, port));
-      return s;
-    }
-
-    @Override
-    public Socket createSocket(InetAddress host, int port) throws IOException {
-      Socket s = createSocket();
-      s.connect(new java.net.InetSocketAddress(host, port));
-      return s;
-    }
-
-    @Override
-    public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
-        throws IOException {
-      Socket s = createSocket();
-      s.bind(new java.net.InetSocketAddress(localAddress, localPort));
-      s.connect(new java.net.InetSocketAddress(address, port));
-      return s;
     }
   }
 

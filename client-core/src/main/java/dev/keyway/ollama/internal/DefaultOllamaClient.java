@@ -156,9 +156,10 @@ public final class DefaultOllamaClient implements OllamaClient {
         // what it shows OkHttp.
         .addInterceptor(FollowUpGuard.RESTORE);
     b.networkInterceptors().add(0, FollowUpGuard.HIDE);
-    if (!config.baseUrl().isHttps() && (own == null || own.socketFactory() == SocketFactory.getDefault())) {
-      // Plain http: channel-backed sockets, so a relayed stream's body can leave OkHttp.
-      b.socketFactory(ChannelSocket.Factory.INSTANCE);
+    if (own == null || own.socketFactory() == SocketFactory.getDefault()) {
+      // TCP_NODELAY on both. Plain http: channel-backed sockets, so a relayed stream's body can
+      // leave OkHttp.
+      b.socketFactory(config.baseUrl().isHttps() ? NoDelaySocketFactory.PLAIN : ChannelSocket.Factory.INSTANCE);
     }
     if (config.sslSocketFactory() != null && config.trustManager() != null) {
       b.sslSocketFactory(config.sslSocketFactory(), config.trustManager());

@@ -22,6 +22,7 @@ import java.util.stream.StreamSupport;
 import okhttp3.Call;
 import okhttp3.Response;
 import okio.BufferedSource;
+import okio.Timeout;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -30,6 +31,10 @@ import org.jspecify.annotations.Nullable;
  */
 final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
   private static final int EXCERPT = 120;
+  /** How long the body's end may take to follow the done chunk: OkHttp's own wait on HTTP/1.1. */
+  static final long END_AFTER_DONE_MILLIS = 100;
+  /** How many bytes may follow the done chunk before the body's end is given up on. */
+  static final long MOST_AFTER_DONE = 64 * 1024;
 
   private final Call call;
   private final Response response;
@@ -252,6 +257,7 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
       if (accumulator.isDone(chunk)) {
         finished = true;
         StallWatch.INSTANCE.remove(watch);
+        readToEnd();
         closeParser();
         response.close();
         // With content captured, the joined answer (built once, and reused by result()).
@@ -282,6 +288,31 @@ final class NdjsonStream<T> implements OllamaStream<T>, Iterator<T> {
             + " is not a valid chunk (" + errors.quoteText(String.valueOf(e.getOriginalMessage()))
             + "): " + excerpt,
         null, chunks, redactor.redact(e));
+  }
+
+  /**
+   * After the done chunk, reads the body to its end: at most {@link #MOST_AFTER_DONE} bytes (Ollama
+   * sends none but the line's newline), waiting at most {@link #END_AFTER_DONE_MILLIS} for the end.
+   * Closing the body before its end resets an HTTP/2 stream (RST_STREAM), and a proxy may cancel
+   * its own request upstream on seeing it; over HTTP/1.1 OkHttp reads the end on close anyway.
+   * Nothing here fails the answer, which is whole: a body that does not end in time is closed, as
+   * before.
+   */
+  private void readToEnd() {
+    Timeout timeout = source.timeout();
+    timeout.deadline(END_AFTER_DONE_MILLIS, TimeUnit.MILLISECONDS);
+    try {
+      long left = MOST_AFTER_DONE;
+      while (left > 0 && !source.exhausted()) {
+        long skip = Math.min(left, source.getBuffer().size());
+        source.skip(skip);
+        left -= skip;
+      }
+    } catch (IOException e) {
+      // timed out or cut after the done chunk: the close that follows ends the exchange
+    } finally {
+      timeout.clearDeadline();
+    }
   }
 
   private void closeParser() {

@@ -86,7 +86,11 @@ final class Caddy {
     if (variant == Variant.CORS_PREFLIGHT) {
       site.append("\t\theader Access-Control-Allow-Origin \"").append(ALLOWED_ORIGIN).append("\"\n");
     }
-    site.append("\t\treverse_proxy 127.0.0.1:").append(upstreamPort).append("\n")
+    // buffer_requests: without it, Caddy 2.6 ended about 1 in 110 streamed answers early when
+    // Ollama answered at once (docs/proxies.md, "Caddy 2.6 ends some streams early").
+    site.append("\t\treverse_proxy 127.0.0.1:").append(upstreamPort).append(" {\n")
+        .append("\t\t\tbuffer_requests\n")
+        .append("\t\t}\n")
         .append("\t}\n\n")
         .append("\thandle {\n\t\trespond \"Unauthorized\" 401\n\t}\n")
         .append("}\n");

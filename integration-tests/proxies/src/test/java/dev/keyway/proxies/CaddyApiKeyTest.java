@@ -26,6 +26,11 @@ class CaddyApiKeyTest extends ProxyContract {
   }
 
   @Override
+  boolean keepsItsConnectionToOllama() {
+    return true;
+  }
+
+  @Override
   Credential rightCredential() {
     return Credential.apiKey(KEY);
   }

@@ -65,13 +65,7 @@ final class LimitsBench {
 
   /** {@code --rounds 2 --warmup 3 --seconds 5 --parts decisions,hop --streams 200 --rate 30 --hop-seconds 20 --hop-warmup 5}. */
   static void run(String[] args) throws Exception {
-    Map<String, String> options = new LinkedHashMap<>();
-    for (int i = 0; i < args.length; i++) {
-      if (!args[i].startsWith("--") || i + 1 >= args.length) {
-        throw new IllegalArgumentException("unknown argument " + args[i]);
-      }
-      options.put(args[i].substring(2), args[++i]);
-    }
+    Map<String, String> options = Main.options(args);
     Path work = Files.createTempDirectory("keyway-bench-limits-");
     new LimitsBench(options, work).run();
   }

@@ -594,6 +594,18 @@ public final class Main {
     return v == null ? "n/a" : v.toString();
   }
 
+  /** A mode's {@code --name value} pairs, in order; anything else is refused. */
+  static Map<String, String> options(String[] args) {
+    Map<String, String> options = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      if (!args[i].startsWith("--") || i + 1 >= args.length) {
+        throw new IllegalArgumentException("unknown argument " + args[i]);
+      }
+      options.put(args[i].substring(2), args[++i]);
+    }
+    return options;
+  }
+
   static void progress(String format, Object... args) {
     System.err.printf(Locale.ROOT, "[bench %tT] " + format + "%n", prepend(Instant.now().atZone(java.time.ZoneId.systemDefault()), args));
     System.err.flush();

@@ -128,13 +128,7 @@ final class ManyStreams {
    * rate × seconds).
    */
   static void run(String[] args) throws Exception {
-    Map<String, String> options = new LinkedHashMap<>();
-    for (int i = 0; i < args.length; i++) {
-      if (!args[i].startsWith("--") || i + 1 >= args.length) {
-        throw new IllegalArgumentException("unknown argument " + args[i]);
-      }
-      options.put(args[i].substring(2), args[++i]);
-    }
+    Map<String, String> options = Main.options(args);
     if (Runtime.version().feature() < 21) {
       throw new IllegalStateException("streams2000 needs JDK 21+ (virtual threads), this is JDK "
           + Runtime.version().feature() + ": run the jar with /usr/lib/jvm/temurin-25-jdk-amd64/bin/java");

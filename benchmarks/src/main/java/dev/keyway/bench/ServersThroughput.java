@@ -31,13 +31,7 @@ final class ServersThroughput {
 
   /** {@code --servers 1,2,3 --threads 12 --slots 4 --delay 20 --seconds 10 --warmup 3}. */
   static void run(String[] args) throws Exception {
-    Map<String, String> o = new LinkedHashMap<>();
-    for (int i = 0; i < args.length; i++) {
-      if (!args[i].startsWith("--") || i + 1 >= args.length) {
-        throw new IllegalArgumentException("unknown argument " + args[i]);
-      }
-      o.put(args[i].substring(2), args[++i]);
-    }
+    Map<String, String> o = Main.options(args);
     if (Runtime.version().feature() < 21) {
       throw new IllegalStateException("servers needs JDK 21+ (the stand-ins serve on virtual threads), this is JDK "
           + Runtime.version().feature() + ": run the jar with /usr/lib/jvm/temurin-25-jdk-amd64/bin/java");

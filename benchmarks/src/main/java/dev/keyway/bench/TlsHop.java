@@ -36,13 +36,7 @@ final class TlsHop {
    * reset of the stream before the next call).
    */
   static void run(String[] args) throws Exception {
-    Map<String, String> o = new LinkedHashMap<>();
-    for (int i = 0; i < args.length; i++) {
-      if (!args[i].startsWith("--") || i + 1 >= args.length) {
-        throw new IllegalArgumentException("unknown argument " + args[i]);
-      }
-      o.put(args[i].substring(2), args[++i]);
-    }
+    Map<String, String> o = Main.options(args);
     int calls = Integer.parseInt(o.getOrDefault("calls", "200"));
     int rounds = Integer.parseInt(o.getOrDefault("rounds", "10"));
     int warmup = Integer.parseInt(o.getOrDefault("warmup", "1000"));

@@ -14,6 +14,10 @@ import java.util.Objects;
  * buffer plus the secret's length. The buffer starts at {@value #MIN_READ} bytes, enough for a
  * streamed answer's lines (a relayed stream keeps it for its whole life), and doubles up to
  * {@value #MAX_READ} each time a read fills it, as a large unary answer does.
+ *
+ * <p>When upstream fails, a held tail is dropped with the failure, never handed out: it is a
+ * beginning of the secret, perhaps the key's first characters cut short by the failure. The
+ * stream ends in that failure either way, so nothing whole is lost.
  */
 final class RedactingInputStream extends InputStream {
   private static final byte[] MASK = Redactor.MASK.getBytes(StandardCharsets.US_ASCII);

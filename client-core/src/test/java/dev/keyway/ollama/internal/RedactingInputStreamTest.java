@@ -1,6 +1,7 @@
 package dev.keyway.ollama.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -109,6 +110,42 @@ class RedactingInputStreamTest {
     byte[] buffer = new byte[64];
     int n = in.read(buffer);
     assertThat(new String(buffer, 0, n, StandardCharsets.UTF_8)).isEqualTo("{\"a\":\"b\"}\n");
+  }
+
+  /**
+   * Upstream fails right after a possible start of the credential: the held bytes are dropped
+   * with the failure, never handed out, since they could be the key's first characters. The
+   * stream had failed anyway; what came before them was handed out.
+   */
+  @Test
+  void aHeldTailIsDroppedWhenUpstreamFails() throws IOException {
+    Redactor redactor = new Redactor(() -> KEY);
+    byte[] sent = ("{\"a\":\"b\"}\n" + KEY.substring(0, KEY.length() - 1)).getBytes(StandardCharsets.UTF_8);
+    IOException cut = new IOException("connection reset");
+    InputStream upstream = new InputStream() {
+      private boolean sentOnce;
+
+      @Override
+      public int read() {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        if (sentOnce) {
+          throw cut;
+        }
+        sentOnce = true;
+        System.arraycopy(sent, 0, b, off, sent.length);
+        return sent.length;
+      }
+    };
+    InputStream in = redactor.redact(upstream);
+    byte[] buffer = new byte[64];
+    int n = in.read(buffer);
+    assertThat(new String(buffer, 0, n, StandardCharsets.UTF_8)).isEqualTo("{\"a\":\"b\"}\n");
+    assertThatThrownBy(() -> in.read(buffer)).isSameAs(cut);
+    assertThatThrownBy(() -> in.read(buffer)).isSameAs(cut);
   }
 
   @Test

@@ -16,9 +16,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import javax.net.SocketFactory;
+import okhttp3.Call;
+import okhttp3.EventListener;
 import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
+import okhttp3.Response;
 
 /**
  * One caller's streamed chats in a row through Caddy over HTTPS ({@code tls internal}, so HTTP/2
@@ -54,13 +60,14 @@ final class TlsHop {
     json.put("loadAverageStart", ManyStreams.loadAverage());
     json.put("options", Map.of("calls", calls, "rounds", rounds, "warmup", warmup, "model", request.model(), "stop", stop));
     List<String> names = List.of("keyway", "keyway-nagle-on");
+    Set<Protocol> protocols = ConcurrentHashMap.newKeySet();
     long[][] first = new long[names.size()][calls * rounds];
     long[][] whole = new long[names.size()][calls * rounds];
     try (StandInProcess standIn = new StandInProcess(work.resolve("stand-in.log"));
         Caddy caddy = Caddy.start(work.resolve("caddy"), Integer.parseInt(
             standIn.baseUrl().substring(standIn.baseUrl().lastIndexOf(':') + 1)));
-        OllamaClient keyway = client(caddy, null);
-        OllamaClient nagleOn = client(caddy, new NagleOn())) {
+        OllamaClient keyway = client(caddy, null, protocols);
+        OllamaClient nagleOn = client(caddy, new NagleOn(), protocols)) {
       List<OllamaClient> clients = List.of(keyway, nagleOn);
       for (int c = 0; c < clients.size(); c++) {
         for (int i = 0; i < warmup; i++) {
@@ -81,8 +88,9 @@ final class TlsHop {
       }
     }
     StringBuilder table = new StringBuilder();
-    table.append(String.format(Locale.ROOT, "%nStreamed chats through Caddy over HTTPS (HTTP/2), one caller, %d calls a client "
-        + "in %d alternating rounds after %d warm-up calls, each read %s%n", calls * rounds, rounds, warmup,
+    json.put("protocols", protocols.stream().map(Protocol::toString).sorted().toList());
+    table.append(String.format(Locale.ROOT, "%nStreamed chats through Caddy over HTTPS (protocols seen: %s), one caller, %d calls a client "
+        + "in %d alternating rounds after %d warm-up calls, each read %s%n", json.get("protocols"), calls * rounds, rounds, warmup,
         stopAtFirst ? "to its first chunk and closed" : "to its done chunk"));
     table.append("| client | first chunk p50 | p90 | p99 | mean | whole call p50 | p99 | mean |\n");
     table.append("| --- | --: | --: | --: | --: | --: | --: | --: |\n");
@@ -106,13 +114,19 @@ final class TlsHop {
     System.out.flush();
   }
 
-  private static OllamaClient client(Caddy caddy, SocketFactory sockets) {
-    OllamaClient.Builder b = OllamaClient.builder().baseUrl(caddy.url).apiKey(BenchClient.KEY)
-        .trustCertificates(caddy.rootCertificate).maxRetries(0);
+  /** Keyway as built with {@code sockets} null (OkHttp's default factory kept), else with them. */
+  private static OllamaClient client(Caddy caddy, SocketFactory sockets, Set<Protocol> protocols) {
+    OkHttpClient.Builder http = new OkHttpClient.Builder().eventListener(new EventListener() {
+      @Override
+      public void responseHeadersEnd(Call call, Response response) {
+        protocols.add(response.protocol());
+      }
+    });
     if (sockets != null) {
-      b.okHttpClient(new OkHttpClient.Builder().socketFactory(sockets).build());
+      http.socketFactory(sockets);
     }
-    return b.build();
+    return OllamaClient.builder().baseUrl(caddy.url).apiKey(BenchClient.KEY)
+        .trustCertificates(caddy.rootCertificate).maxRetries(0).okHttpClient(http.build()).build();
   }
 
   /**

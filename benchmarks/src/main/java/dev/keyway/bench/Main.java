@@ -551,7 +551,43 @@ public final class Main {
     m.put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
     m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
     m.put("forkJvmArgs", Child.FORK_HEAP);
+    m.put("damon", damon());
     return m;
+  }
+
+  /**
+   * The kernel's DAMON monitors (kdamond threads) that are on, each as "state, operations, sample
+   * interval": empty when there are none or the kernel has no DAMON sysfs. On the 2-core machine
+   * of docs/benchmarks.md one is on (physical addresses sampled every 500 ms, for page-out), and
+   * with it on, every proxy's added p99 at 2,000 streams was two to eight times what it was with it
+   * off (docs/benchmarks.md, "With DAMON off", stop 22).
+   */
+  static List<String> damon() {
+    List<String> on = new ArrayList<>();
+    Path admin = Path.of("/sys/kernel/mm/damon/admin/kdamonds");
+    try (var dirs = Files.list(admin)) {
+      for (Path kdamond : dirs.filter(Files::isDirectory).sorted().toList()) {
+        String state = readTrimmed(kdamond.resolve("state"));
+        if (!"on".equals(state)) {
+          continue;
+        }
+        Path context = kdamond.resolve("contexts/0");
+        String sample = readTrimmed(context.resolve("monitoring_attrs/intervals/sample_us"));
+        on.add("kdamonds/" + kdamond.getFileName() + ": on, " + readTrimmed(context.resolve("operations"))
+            + ", sample " + (sample.matches("\\d+") ? Long.parseLong(sample) / 1000 + " ms" : sample));
+      }
+    } catch (IOException | RuntimeException e) {
+      // no DAMON sysfs here (not Linux, an older kernel, or not readable)
+    }
+    return on;
+  }
+
+  private static String readTrimmed(Path file) {
+    try {
+      return Files.readString(file).trim();
+    } catch (IOException e) {
+      return "?";
+    }
   }
 
   static String machineLine() {

@@ -167,6 +167,13 @@ final class ManyStreams {
     json.put("date", Instant.now().toString());
     json.put("machine", Main.machine());
     json.put("loadAverageStart", loadAverage());
+    for (String kdamond : Main.damon()) {
+      String note = "DAMON " + kdamond + ": its sampling takes a core for milliseconds at a time, which lengthens every "
+          + "proxy's tail (docs/benchmarks.md, \"With DAMON off\"); as root, "
+          + "'echo off > /sys/kernel/mm/damon/admin/kdamonds/N/state' for the run, 'echo on' after";
+      notes.add(note);
+      Main.progress("streams2000: %s", note);
+    }
     Map<String, Object> optionsJson = new LinkedHashMap<>(Map.of("streams", streamCounts, "rate", rate, "seconds", seconds,
         "warmup", warmSeconds, "rounds", rounds, "jfr", jfr, "light", light, "prime", prime, "settle", settle,
         "settleMax", settleMax));

@@ -48,10 +48,10 @@ public interface PassThroughResponse extends Closeable {
    * one more {@code onBytes}. A sink that stops from another thread therefore sets a flag of its
    * own, under the lock its methods take, and ignores calls once it is set.
    *
-   * <p>The relay threads are shared by the whole JVM: at least eight, one per processor on larger
-   * machines, or as many as the system property {@code keyway.relay.loops} says (1 to 1024), read
-   * at the first relay. Fewer threads use less CPU per token; more hold back fewer streams when
-   * one is not running (docs/gateway.md).
+   * <p>The relay threads are shared by the whole JVM: one per processor and at least two, or as
+   * many as the system property {@code keyway.relay.loops} says (1 to 1024), read at the first
+   * relay. Fewer threads use less CPU per token; more hold back fewer streams when one is not
+   * running (docs/gateway.md).
    *
    * @throws IllegalArgumentException if {@code keyway.relay.loops} is set to something else than a
    *     whole number from 1 to 1024

@@ -20,7 +20,7 @@ import org.jspecify.annotations.Nullable;
  * A daemon thread with a {@link Selector} that reads hijacked relayed bodies (see
  * {@link ChannelSocket}) and hands their bytes to each relay's {@link PassThroughResponse.BodySink}:
  * thousands of open streams cost no thread each, and a token costs one {@code read} here. There is
- * one loop per processor, and at least eight, for the whole JVM; each starts with its first
+ * one loop per processor, and at least two, for the whole JVM; each starts with its first
  * relayed body and then waits in {@code select} for the next (no CPU while idle). Its buffers are
  * its own: a relay's sink sees bytes that are valid during the call.
  */
@@ -30,20 +30,21 @@ final class RelayLoop {
   private static final Object LOCK = new Object();
   /**
    * One loop per processor, and at least {@value #MIN_LOOPS}; started on first use, each relay on
-   * the next in turn. Per processor, so that the relay uses every core. At least eight, because a
-   * loop thread the kernel does not run for a while (another process on its core, a preemption)
-   * holds back every stream it carries: with eight, that is an eighth of them, not half. On two
-   * cores, going from two loops to eight brought the added p99 at 2,000 streams from 1.6–5.3 times
-   * Caddy's to at most 1.45 times, and at or below it in five runs of nine (docs/benchmarks.md);
-   * an idle loop costs a thread parked in its selector.
+   * the next in turn. Per processor, so that the relay uses every core and each loop carries many
+   * streams: a loop wakes once for all the tokens that arrived while it was busy, where eight loops
+   * on two cores woke about once every two tokens. At least two, so that one loop the kernel does
+   * not run for a while holds back half the streams, not all. On two cores at 2,000 streams, two
+   * loops used 0.73–0.92× Caddy's CPU per token where eight used 0.97–1.17×, with the same tail
+   * (+1.5 to +2.9 ms added p99). On a machine whose kernel takes a core for milliseconds at a
+   * time (the DAMON sampler of docs/benchmarks.md, stop 22), eight loops had the shorter tail
+   * (+4.7 to +10.5 ms against +9.7 to +22.3), and {@value #LOOPS_PROPERTY} sets that.
    */
-  static final int MIN_LOOPS = 8;
+  static final int MIN_LOOPS = 2;
   /**
    * The system property that sets the number of loops instead ({@value #MAX_LOOPS} at most):
    * fewer loops wake less often for the same tokens, so they use less CPU, and a loop the kernel
-   * does not run holds back more streams. On two cores, two loops used 0.94–1.06× Caddy's CPU per
-   * token (median 1.01) where eight used 1.01–1.41× (median 1.17), with a longer tail
-   * (docs/benchmarks.md, stop 20).
+   * does not run holds back more streams. More loops than processors pay for a shorter tail only
+   * where the kernel stops a core for milliseconds (docs/gateway.md, "How many relay threads").
    */
   static final String LOOPS_PROPERTY = "keyway.relay.loops";
   static final int MAX_LOOPS = 1024;

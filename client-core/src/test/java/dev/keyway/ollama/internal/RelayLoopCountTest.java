@@ -16,9 +16,10 @@ import org.junit.jupiter.api.Test;
 class RelayLoopCountTest {
 
   @Test
-  void withoutThePropertyThereAreEightOrOnePerProcessor() {
-    assertThat(RelayLoop.loopCount(null, 2)).isEqualTo(8);
-    assertThat(RelayLoop.loopCount(null, 8)).isEqualTo(8);
+  void withoutThePropertyThereIsOnePerProcessorAndAtLeastTwo() {
+    assertThat(RelayLoop.loopCount(null, 1)).isEqualTo(2);
+    assertThat(RelayLoop.loopCount(null, 2)).isEqualTo(2);
+    assertThat(RelayLoop.loopCount(null, 3)).isEqualTo(3);
     assertThat(RelayLoop.loopCount(null, 48)).isEqualTo(48);
   }
 
@@ -48,7 +49,7 @@ class RelayLoopCountTest {
   @Test
   void theLoopsAreCountedFromThePropertyAtFirstUse() throws Exception {
     assertThat(countInAFreshCopy("3")).isEqualTo(3);
-    assertThat(countInAFreshCopy(null)).isEqualTo(Math.max(8, Runtime.getRuntime().availableProcessors()));
+    assertThat(countInAFreshCopy(null)).isEqualTo(Math.max(2, Runtime.getRuntime().availableProcessors()));
     assertThatThrownBy(() -> countInAFreshCopy("none"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("keyway.relay.loops");

@@ -556,8 +556,8 @@ public final class Main {
   }
 
   /**
-   * The kernel's DAMON monitors (kdamond threads) that are on, each as "state, operations, sample
-   * interval": empty when there are none or the kernel has no DAMON sysfs. On the 2-core machine
+   * The kernel's DAMON monitors (kdamond threads) that are on, each as "kdamonds/N: on, operations,
+   * sample interval": empty when there are none or the kernel has no DAMON sysfs. On the 2-core machine
    * of docs/benchmarks.md one is on (physical addresses sampled every 500 ms, for page-out), and
    * with it on, every proxy's added p99 at 2,000 streams was two to eight times what it was with it
    * off (docs/benchmarks.md, "With DAMON off", stop 22).
